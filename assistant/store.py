@@ -1,0 +1,48 @@
+"""Access to the Chroma vector store, embedded (a folder) or a server, with clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+class StoreUnavailable(RuntimeError):
+    """The Chroma server cannot be reached; the message names host and port."""
+
+
+def _chroma_settings() -> Any:
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False)
+
+
+def open_client(path: Path | None = None, host: str = "", port: int = 8000) -> Any:
+    """A Chroma client: a server when ``host`` is set, else an embedded store at ``path``."""
+    import chromadb
+
+    if host:
+        try:
+            client = chromadb.HttpClient(host=host, port=port, settings=_chroma_settings())
+            client.heartbeat()
+        except Exception as exc:  # chromadb raises several transport error types
+            raise StoreUnavailable(
+                f"cannot reach the Chroma server at {host}:{port} ({exc.__class__.__name__}); "
+                "is `chroma run` up, and are ASSISTANT_CHROMA_HOST/ASSISTANT_CHROMA_PORT right?"
+            ) from None
+        return client
+    if path is None:
+        raise ValueError("an embedded Chroma store needs a path")
+    return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+
+
+def vector_store(client: Any, collection: str, create: bool = False) -> Any:
+    """llama-index's ChromaVectorStore over one collection (cosine space)."""
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    if create:
+        chroma_collection = client.get_or_create_collection(
+            collection, metadata={"hnsw:space": "cosine"}
+        )
+    else:
+        chroma_collection = client.get_collection(collection)
+    return ChromaVectorStore(chroma_collection=chroma_collection)

@@ -1,0 +1,117 @@
+"""Shared fixtures: a small bilingual fixture corpus, its index, and a real Chroma server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+from assistant.index import build_index  # noqa: E402
+from assistant.pipeline import Assistant  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+
+FIXTURE_CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_settings(tmp: Path, **overrides: object) -> Settings:
+    corpus = tmp / "corpus"
+    if not corpus.exists():
+        shutil.copytree(FIXTURE_CORPUS, corpus)
+    return Settings.from_env(
+        env={}, corpus_dir=corpus, index_dir=tmp / "index", data_dir=tmp / "data", **overrides
+    )
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def built_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A fixture-corpus index built once for the whole session (read-only for tests)."""
+    settings = make_settings(tmp_path_factory.mktemp("built"))
+    build_index(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def fixture_assistant(built_settings: Settings) -> Assistant:
+    return Assistant(built_settings)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _chroma_binary() -> str:
+    candidate = Path(sys.executable).parent / "chroma"
+    return str(candidate) if candidate.exists() else "chroma"
+
+
+class ChromaServer:
+    def __init__(self, path: Path, port: int) -> None:
+        self.path = path
+        self.port = port
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                _chroma_binary(),
+                "run",
+                "--path",
+                str(self.path),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{self.port}/api/v2/heartbeat", timeout=1
+                ):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("the Chroma server did not start within 30 s")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.process = None
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
+    server = ChromaServer(tmp_path / "chroma-server", free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
