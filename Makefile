@@ -26,7 +26,7 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 
 run: $(VENV)/.installed
 	$(BIN)/assistant index
-	$(BIN)/assistant chat
+	$(BIN)/assistant serve
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check assistant tests
@@ -37,7 +37,7 @@ index: $(VENV)/.installed
 	$(BIN)/assistant index
 
 eval: $(VENV)/.installed-dev
-	$(BIN)/assistant eval
+	$(BIN)/assistant eval --report evals/report.md
 
 clean:
 	rm -rf $(VENV) index/gen-* index/cache index/CURRENT

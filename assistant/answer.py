@@ -13,9 +13,12 @@ from assistant.tokenize import content_terms, normalise
 
 PCPD_ENQUIRY_LINE = "2827 2827"
 AI_SECURITY_HOTLINE = "2110 1155"
-MAX_SECTIONS = 3
+MAX_SECTIONS = 2
 # A section is used only if its fused score is this close to the best one.
-SECTION_RELATIVE_FLOOR = 0.55
+SECTION_RELATIVE_FLOOR = 0.9
+# Sentences scoring this far below the best one are left out; the lead section gives up to LEAD_SENTENCES.
+SENTENCE_MARGIN = 0.1
+LEAD_SENTENCES = 4
 
 MESSAGES = {
     "en": {
@@ -219,8 +222,8 @@ class ExtractiveAnswerer:
             if len(picked) >= self.max_sentences:
                 break
             score, rank, _, section, _ = row
-            limit = 3 if rank == lead_rank else 2
-            if row in picked or per_section[section.id] >= limit or score < best - 0.06:
+            limit = LEAD_SENTENCES if rank == lead_rank else 2
+            if row in picked or per_section[section.id] >= limit or score < best - SENTENCE_MARGIN:
                 continue
             picked.append(row)
             per_section[section.id] += 1

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from assistant.settings import Settings
@@ -35,10 +36,19 @@ def _fail(message: str, code: int = EXIT_FAILURE) -> int:
 def _known_errors() -> tuple[type[BaseException], ...]:
     from assistant.corpus import CorpusError
     from assistant.embeddings import EmbedderError
+    from assistant.evaluate import GoldError
     from assistant.index import IndexCorrupt, IndexMismatch, IndexMissing
     from assistant.store import StoreUnavailable
 
-    return (CorpusError, EmbedderError, IndexCorrupt, IndexMismatch, IndexMissing, StoreUnavailable)
+    return (
+        CorpusError,
+        EmbedderError,
+        GoldError,
+        IndexCorrupt,
+        IndexMismatch,
+        IndexMissing,
+        StoreUnavailable,
+    )
 
 
 def _progress_printer() -> Callable[[str, int, int], None]:
@@ -145,6 +155,205 @@ def cmd_corpus_check(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from assistant.evaluate import headline_table, render_chart, render_markdown, run_eval
+
+    report = run_eval(settings, Path(args.gold), with_baselines=not args.no_baselines)
+    if args.json:
+        print(json.dumps({k: v for k, v in report.items() if k != "index"}, ensure_ascii=False))
+    else:
+        print(headline_table(report))
+    if args.report:
+        out = Path(args.report)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(render_markdown(report), "utf-8")
+        if not args.no_baselines:
+            render_chart(report, out.with_suffix(".png"))
+        print(f"report written to {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_corpus_add(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.ingest import IngestError, add_path
+
+    try:
+        result = add_path(
+            args.path,
+            settings.corpus_dir,
+            doc_id=args.doc_id,
+            lang=args.lang,
+            edition=args.edition,
+            max_pages=args.max_pages,
+        )
+    except IngestError as exc:
+        return _fail(f"{exc}; the corpus was left as it was")
+    for report in result.added:
+        print("\n".join(report.summary_lines()))
+    for path in result.skipped:
+        print(f"skipped {path.name}: not a PDF, DOCX or HTML file")
+    for _path, message in result.failed:
+        print(f"error: {message}; this file was not added", file=sys.stderr)
+    if result.added:
+        print("run `assistant index` to use the added text")
+    return EXIT_FAILURE if result.failed else 0
+
+
+# (flag, DraftRequest field, help) for `assistant draft`; lists take several values or commas.
+_DRAFT_LISTS = (
+    ("--tools", "public_tools", "Gen AI tools staff may use; mark in-house ones internal:NAME"),
+    ("--internal-tools", "internal_tools", "in-house Gen AI tools"),
+    ("--uses", "uses", "permitted uses: drafting, summarising, text, audio, visual or your words"),
+    ("--applies-to", "applies_to", "'whole organisation', or departments, ranks, roles"),
+    ("--allowed-input", "allowed_input", "information that may be entered, e.g. public_info"),
+    ("--prohibited-input", "prohibited_input", "information never to be entered, e.g. hkid"),
+    ("--output-use", "output_use", "what AI output may be used for"),
+    ("--devices", "devices", "devices allowed to reach the tools"),
+    ("--users", "users", "employees allowed to use the tools"),
+    ("--security-settings", "security_settings", "settings staff must keep (default: standard)"),
+    ("--related-policies", "related_policies", "other internal policies this one sits with"),
+)
+_DRAFT_TEXTS = (
+    ("--output-storage", "output_storage", "where AI output is stored"),
+    ("--retention", "retention", "how long AI output may be kept, e.g. '90 days'"),
+    ("--incident-contact", "incident_contact", "who receives AI incident reports"),
+    ("--violations", "violations", "consequences of breaching the policy"),
+    ("--labelling", "labelling", "when and how AI output is labelled or watermarked"),
+    ("--support-contact", "support_contact", "team or officer supporting staff"),
+    ("--review-period", "review_period", "how often the policy is reviewed"),
+)
+_DRAFT_SWITCHES = (
+    ("--anonymise", "anonymise", "anonymise personal data in AI output before further use"),
+    ("--mfa", "mfa", "require multi-factor authentication"),
+    ("--human-review", "human_review", "require human review of AI output"),
+)
+
+
+class _OneLineErrors(argparse.ArgumentParser):
+    """Bad options as one line and exit code 2. Unknown options are caught here too, since
+    argparse would otherwise pass them up to the main parser, which prints the whole usage."""
+
+    def error(self, message: str) -> Any:
+        self.exit(EXIT_USAGE, f"error: {self.prog}: {message} (see `{self.prog} --help`)\n")
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return namespace, extras
+
+
+def _add_draft_parser(sub: Any) -> None:
+    p = sub.add_parser("draft", help="draft a Gen AI policy or clause from the PCPD Checklist")
+    p.__class__ = _OneLineErrors  # add_parser cannot choose the class of one subcommand
+    p.add_argument("--org", default="", help="organisation name (needed for a whole policy)")
+    p.add_argument("--lang", choices=["en", "zh-Hant"], help="default en (a request: its own)")
+    for flag, dest, text in _DRAFT_LISTS:
+        p.add_argument(flag, dest=dest, nargs="+", action="extend", metavar="VALUE", help=text)
+    for flag, dest, text in _DRAFT_TEXTS:
+        p.add_argument(flag, dest=dest, default="", metavar="TEXT", help=text)
+    for flag, dest, text in _DRAFT_SWITCHES:
+        p.add_argument(flag, dest=dest, action=argparse.BooleanOptionalAction, help=text)
+    p.add_argument(
+        "--input-internal-only",
+        action="store_true",
+        help="non-public information may go only into in-house tools",
+    )
+    p.add_argument("--request", help="draft one clause from a request in words instead")
+    p.add_argument("--format", choices=["md", "docx", "json"], default="md", help="default md")
+    p.add_argument("--out", metavar="FILE", help="write to FILE (required for docx)")
+    p.set_defaults(func=cmd_draft)
+
+
+def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.corpus import load_corpus
+    from assistant.drafting import (
+        DraftError,
+        DraftRequest,
+        draft_clause,
+        draft_policy,
+        index_retriever,
+    )
+
+    if args.format == "docx" and not args.out:
+        return _fail("--format docx needs --out FILE", EXIT_USAGE)
+    if not args.org.strip() and not args.request:
+        return _fail('give --org NAME for a policy, or --request "..." for one clause', EXIT_USAGE)
+    names = [d for _, d, _ in _DRAFT_LISTS + _DRAFT_TEXTS + _DRAFT_SWITCHES]
+    values = {name: getattr(args, name) for name in names}
+    try:
+        request = DraftRequest(
+            org=args.org,
+            lang=args.lang or "en",
+            input_internal_only=args.input_internal_only,
+            **values,
+        )
+        corpus = load_corpus(settings.corpus_dir)
+        if args.request:
+            retriever = index_retriever(settings)
+            draft = draft_clause(
+                args.request, corpus, lang=args.lang, base=request, retriever=retriever
+            )
+        else:
+            draft = draft_policy(request, corpus)
+    except DraftError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    try:
+        if args.format == "docx":
+            draft.to_docx(args.out)
+        else:
+            text = (
+                draft.to_markdown()
+                if args.format == "md"
+                else json.dumps(draft.to_json(), ensure_ascii=False, indent=1) + "\n"
+            )
+            if not args.out:
+                sys.stdout.write(text)
+                return 0
+            Path(args.out).write_text(text, "utf-8")
+    except OSError as exc:
+        return _fail(f"cannot write {args.out}: {exc.strerror or exc}")
+    print(f"draft written to {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.index import current_generation
+
+    # Serving never builds: a missing index is a setup step the operator must take.
+    if current_generation(settings.index_dir) is None:
+        return _fail(
+            f"no index in {settings.index_dir}: run `assistant index` first, then `assistant serve`"
+        )
+    from assistant.ui import serve
+
+    try:
+        return serve(settings, args.host, args.port)
+    except OSError as exc:
+        host, port = args.host or settings.host, args.port or settings.port
+        return _fail(f"cannot serve on {host}:{port} ({exc}): choose another --port")
+
+
+def cmd_feedback_export(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.feedback import FeedbackStore, export_candidates
+
+    store = FeedbackStore.for_settings(settings)
+    if not args.out:
+        count = export_candidates(store, sys.stdout)
+        print(f"{count} candidate gold item(s) exported", file=sys.stderr)
+        return 0
+    out = Path(args.out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8") as stream:
+            count = export_candidates(store, stream)
+    except OSError as exc:
+        return _fail(f"cannot write {out}: {exc.strerror or exc}")
+    print(f"{count} candidate gold item(s) written to {out}", file=sys.stderr)
+    return 0
+
+
 def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
     for name, value, default in settings.describe():
         print(f"{name:34} {value}" + ("" if value == default else f"   (default {default})"))
@@ -184,6 +393,39 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-canonical", action="store_true", help="do not require every fact-sheet section"
     )
     c.set_defaults(func=cmd_corpus_check)
+    c = corpus_sub.add_parser(
+        "add", help="add an official PDF, DOCX or HTML publication (or a folder of them)"
+    )
+    c.add_argument("path", type=Path, help="the file or folder to add")
+    c.add_argument("--doc-id", help="document id, e.g. framework-2024 (guessed from the title)")
+    c.add_argument("--lang", choices=["en", "zh-Hant"], help="language (detected from the text)")
+    c.add_argument("--edition", help="edition date YYYY-MM-DD (found on the first pages)")
+    c.add_argument("--max-pages", type=int, default=500, help="refuse longer files (default 500)")
+    c.set_defaults(func=cmd_corpus_add)
+
+    p = sub.add_parser("eval", help="score the pipeline and baselines on a gold set")
+    p.add_argument(
+        "--gold", default="evals/gold.jsonl", help="gold set in JSONL (default evals/gold.jsonl)"
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object with the figures")
+    p.add_argument("--no-baselines", action="store_true", help="score only this pipeline")
+    p.add_argument(
+        "--report", metavar="FILE", help="also write a Markdown report (and a PNG chart beside it)"
+    )
+    p.set_defaults(func=cmd_eval)
+
+    _add_draft_parser(sub)
+
+    p = sub.add_parser("serve", help="serve the web UI (the index must be built first)")
+    p.add_argument("--host", help="address to listen on (default ASSISTANT_HOST, 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port to listen on (default ASSISTANT_PORT, 7860)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("feedback", help="feedback given in the web UI")
+    feedback_sub = p.add_subparsers(dest="feedback_command", required=True)
+    f = feedback_sub.add_parser("export", help="write the ratings as candidate gold items (JSONL)")
+    f.add_argument("--out", metavar="FILE", help="output file (default: standard output)")
+    f.set_defaults(func=cmd_feedback_export)
 
     p = sub.add_parser("config", help="show the settings and their environment variables")
     p.set_defaults(func=cmd_config)

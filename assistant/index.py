@@ -168,6 +168,32 @@ def _write_json(path: Path, data: Any) -> None:
 # ---------------------------------------------------------------- build
 
 
+# What decides an index's content besides the corpus and the embedder: when any of these change,
+# the index is rebuilt (embeddings stay cached, so that costs seconds).
+_FINGERPRINT_MODULES = (
+    "chunking.py",
+    "tokenize.py",
+    "refusal.py",
+    "retriever.py",
+    "text.py",
+    "index.py",
+)
+_FINGERPRINT_DATA = ("domain_terms.txt", "stopwords.txt", "calibration.jsonl")
+
+
+def pipeline_fingerprint() -> str:
+    import hashlib
+    from importlib import resources
+
+    digest = hashlib.sha256()
+    package = resources.files("assistant")
+    for name in _FINGERPRINT_MODULES:
+        digest.update(package.joinpath(name).read_bytes())
+    for name in _FINGERPRINT_DATA:
+        digest.update(package.joinpath("data", name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def current_generation(index_dir: Path) -> str | None:
     pointer = index_dir / CURRENT
     if not pointer.exists():
@@ -219,6 +245,7 @@ def build_index(
         and manifest.get("embedder") == embedder.name
         and manifest.get("store") == store_key
         and manifest.get("format") == FORMAT_VERSION
+        and manifest.get("pipeline") == pipeline_fingerprint()
         and _generation_healthy(index_dir / manifest["generation"])
     ):
         return BuildReport(
@@ -274,6 +301,7 @@ def build_index(
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "app_version": __version__,
             "corpus_hash": corpus.content_hash,
+            "pipeline": pipeline_fingerprint(),
             "embedder": embedder.name,
             "dim": embedder.dim,
             "store": store_key,

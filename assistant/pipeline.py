@@ -9,6 +9,7 @@ from assistant.answer import Answer, ExtractiveAnswerer
 from assistant.conversation import retrieval_query
 from assistant.embeddings import Embedder, make_embedder
 from assistant.index import IndexSnapshot, load_snapshot
+from assistant.privacy import redact, warnings_for
 from assistant.refusal import model_for
 from assistant.retriever import HybridRetriever
 from assistant.settings import Settings
@@ -59,8 +60,12 @@ class Assistant:
     def ask(self, question: str, history: list[str] | None = None) -> Answer:
         started = time.perf_counter()
         question = validate_question(question, self.settings.max_question_chars)
-        query = retrieval_query(question, history)
         lang = detect_lang(question, self.settings.default_lang)
+        # Identifiers typed into a question never reach retrieval, traces or the returned Answer.
+        warnings = warnings_for(question, lang)
+        question = redact(question, lang)
+        history = [redact(turn) for turn in history or []]
+        query = retrieval_query(question, history)
         result = self.retriever.search(query, lang=lang)
         t_answer = time.perf_counter()
         answer = self.answerer.answer(question, result, focus=question)
@@ -70,4 +75,5 @@ class Assistant:
             "answer": (done - t_answer) * 1000,
             "total": (done - started) * 1000,
         }
+        answer.warnings = [*warnings, *answer.warnings]
         return answer

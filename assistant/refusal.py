@@ -26,8 +26,17 @@ if TYPE_CHECKING:
 DEFAULT_THRESHOLD = 0.4
 
 
+FEATURES = ["dense_top", "log1p_bm25_top", "coverage", "unknown_share", "unknown_name"]
+
+
 def features(result: RetrievalResult) -> list[float]:
-    return [result.dense_top, math.log1p(result.bm25_top), result.coverage]
+    return [
+        result.dense_top,
+        math.log1p(result.bm25_top),
+        result.coverage,
+        result.unknown_share,
+        float(result.unknown_name),
+    ]
 
 
 @dataclass
@@ -69,7 +78,10 @@ class RefusalModel:
 
 # Used only if an index has no calibration (e.g. built by an older version): lexical evidence only.
 FALLBACK = RefusalModel(
-    weights=[0.0, 1.5, 2.0], bias=0.0, mean=[0.8, 1.0, 0.4], scale=[0.05, 1.0, 0.3]
+    weights=[0.0, 1.5, 2.0, -1.0, -1.0],
+    bias=0.0,
+    mean=[0.8, 1.0, 0.4, 0.3, 0.2],
+    scale=[0.05, 1.0, 0.3, 0.3, 0.4],
 )
 
 
@@ -136,7 +148,7 @@ def calibrate_generation(folder: Path, settings: Settings, embedder: Embedder) -
             {
                 "model": model.as_dict(),
                 "items": len(items),
-                "features": ["dense_top", "log1p_bm25_top", "coverage"],
+                "features": FEATURES,
             }
         ),
         "utf-8",
@@ -145,4 +157,7 @@ def calibrate_generation(folder: Path, settings: Settings, embedder: Embedder) -
 
 
 def model_for(calibration: dict[str, Any]) -> RefusalModel:
-    return RefusalModel.from_dict(calibration["model"]) if calibration.get("model") else FALLBACK
+    model = calibration.get("model")
+    if not model or len(model.get("weights", [])) != len(FEATURES):
+        return FALLBACK
+    return RefusalModel.from_dict(model)

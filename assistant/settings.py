@@ -30,7 +30,7 @@ class Settings:
     chroma_port: int = 8000
     collection: str = "pcpd_guidance"
     top_k: int = 5
-    answer_sentences: int = 4
+    answer_sentences: int = 5
     max_question_chars: int = 4000
     # Interface language when a question does not reveal one: "en" or "zh-Hant".
     default_lang: str = "en"

@@ -47,6 +47,7 @@ _REFERENCE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
 _NUMBERED_RE = re.compile(r"\b\d+(?:\.\d+)+\b")
 _WORD_RE = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _HAN_RUN_RE = re.compile(f"[{HAN}]+")
+_POSSESSIVE_RE = re.compile(r"['’]s\b")
 
 
 def _number(raw: str) -> int:
@@ -105,7 +106,9 @@ def _stem(word: str) -> str:
     if len(word) <= 4 or not word.isalpha():
         return word
     for suffix, replacement in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+        if word.endswith(suffix) and len(word) - len(suffix) >= (
+            4 if suffix in ("ed", "ing") else 3
+        ):
             if suffix == "s" and word.endswith("ss"):
                 return word
             if suffix == "es" and not word.endswith(("sses", "xes", "ches", "shes")):
@@ -135,7 +138,7 @@ def tokenize(text: str, keep_stopwords: bool = False) -> list[str]:
     folded = normalise(text)
     stop = frozenset() if keep_stopwords else _stopwords()
     tokens = reference_tokens(text)
-    latin = _HAN_RUN_RE.sub(" ", folded)
+    latin = _POSSESSIVE_RE.sub("", _HAN_RUN_RE.sub(" ", folded))
     tokens.extend(
         _stem(w) for w in _WORD_RE.findall(latin) if w not in stop and not _is_lone_digit(w)
     )
@@ -152,7 +155,7 @@ def content_terms(text: str) -> set[str]:
     folded = normalise(text)
     stop = _stopwords()
     terms = set(reference_tokens(text))
-    latin = _HAN_RUN_RE.sub(" ", folded)
+    latin = _POSSESSIVE_RE.sub("", _HAN_RUN_RE.sub(" ", folded))
     terms.update(_stem(w) for w in _WORD_RE.findall(latin) if w not in stop and len(w) > 1)
     for run in _HAN_RUN_RE.findall(folded):
         terms.update(

@@ -115,3 +115,17 @@ def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The shipped corpus, indexed once per session (the embedding cache of a local index is reused)."""
+    tmp = tmp_path_factory.mktemp("real")
+    cache = PROJECT_ROOT / "index" / "cache"
+    if cache.is_dir():
+        shutil.copytree(cache, tmp / "index" / "cache")
+    settings = Settings.from_env(
+        env={}, corpus_dir=PROJECT_ROOT / "corpus", index_dir=tmp / "index", data_dir=tmp / "data"
+    )
+    build_index(settings)
+    return settings

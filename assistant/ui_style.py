@@ -1,0 +1,235 @@
+"""The web UI's look (theme, stylesheet) and the few lines of browser script it needs."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+# A deep teal close to the PCPD's own colours, as a full palette for the theme.
+BRAND = gr.themes.Color(
+    c50="#eef7f9", c100="#d5ecf1", c200="#acd8e2", c300="#7cbccb", c400="#4a9bb0",
+    c500="#2a7f95", c600="#0f5f73", c700="#0c4d5d", c800="#0a3d4a", c900="#082f39",
+    c950="#051e25", name="pcpd",
+)  # fmt: skip
+
+
+def theme() -> gr.themes.Base:
+    # Only locally installed fonts: the app must not fetch web fonts.
+    # Latin fonts first: CJK fonts draw English punctuation full-width.
+    latin = ["Inter", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "Liberation Sans"]
+    fonts = [*latin, "Noto Sans TC", "Noto Sans CJK TC", "PingFang TC", "Microsoft JhengHei"]
+    return gr.themes.Soft(
+        primary_hue=BRAND, neutral_hue="slate", font=[*fonts, "system-ui", "sans-serif"]
+    ).set(
+        button_primary_background_fill="*primary_600",
+        button_primary_background_fill_hover="*primary_700",
+        button_primary_text_color="white",
+        body_background_fill="#f6f7f9",
+    )
+
+
+# Anchors such as #cite=<id>@<lang> anywhere on the page (chat, side panel, browse tab) become one
+# event on the hidden bridge component; registered once per page.
+BRIDGE_JS = """
+if (!window.__pcpdBridge) {
+  window.__pcpdBridge = true;
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest('a[href^="#cite="], a[href^="#browse="]');
+    if (!link) return;
+    event.preventDefault();
+    trigger('select', {ref: link.getAttribute('href').slice(1)});
+  });
+}
+"""
+
+FAQ_JS = """
+if (!element.__faqBound) {
+  element.__faqBound = true;
+  element.addEventListener('click', (event) => {
+    const link = event.target.closest('a.faq-q');
+    if (!link) return;
+    event.preventDefault();
+    trigger('select', {question: link.textContent});
+  });
+}
+"""
+
+# Clipboard API where the page is a secure context (localhost is), a hidden textarea elsewhere.
+COPY_JS = """
+(text, lang) => {
+  if (text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text);
+    } else {
+      const area = document.createElement('textarea');
+      area.value = text;
+      document.body.appendChild(area);
+      area.select();
+      document.execCommand('copy');
+      area.remove();
+    }
+  }
+  return [text, lang];
+}
+"""
+
+CSS = """
+.gradio-container { width: 100% !important; }
+:root { --brand: #0f5f73; --brand-soft: #e6f1f4; --ink: #1f2933; --muted: #5f6b7a;
+        --line: #dfe4ea; --mark: #fff1b8; --warn-bg: #fff7e6; --warn-line: #f0b429; }
+.gradio-container { max-width: 1320px !important; margin: 0 auto !important; }
+#bridge { display: none !important; }
+
+/* header */
+#topbar { align-items: center; gap: 12px; padding: 6px 2px 2px; }
+.app-header { display: flex; align-items: center; gap: 14px; }
+.brand-mark { width: 44px; height: 44px; border-radius: 12px; background: var(--brand); color: #fff;
+  display: flex; align-items: center; justify-content: center; font-weight: 700; font-size: 20px;
+  flex-shrink: 0; }
+.app-header h1 { margin: 0; font-size: 1.45rem; line-height: 1.2; color: var(--ink); }
+.app-header p { margin: 2px 0 0; color: var(--muted); font-size: .92rem; }
+.offline-note { display: inline-block; margin-top: 4px; font-size: .78rem; color: #2f7a4a; }
+.offline-note::before { content: "●"; margin-right: 5px; }
+#controls { justify-content: flex-end; gap: 10px; }
+#controls > * { min-width: 0 !important; }
+
+/* chat */
+.chat-welcome { text-align: center; max-width: 460px; margin: 0 auto; color: var(--muted); }
+.chat-welcome .brand-mark { margin: 0 auto 10px; }
+.chat-welcome h3 { color: var(--ink); margin: 0 0 6px !important; font-size: 1.2rem !important; }
+.chat-welcome p { margin: 0; font-size: 14px; line-height: 1.55; }
+#chatbot { border-radius: 14px; }
+#chatbot .message-content, #chatbot .prose { font-size: 15px; line-height: 1.6; }
+.answer .lead { margin: 0 0 6px; font-weight: 600; color: var(--ink); }
+.answer ul.claims { margin: 0 0 4px 0; padding-left: 20px; }
+.answer ul.claims li { margin: 4px 0; }
+.answer.refused p { margin: 0; }
+.user-text { white-space: pre-wrap; word-break: break-word; }
+a.cite-num { display: inline-flex; align-items: center; justify-content: center; min-width: 18px;
+  height: 18px; padding: 0 4px; margin-left: 3px; border-radius: 9px; background: var(--brand-soft);
+  color: var(--brand) !important; font-size: 11px; font-weight: 700; text-decoration: none !important;
+  vertical-align: 2px; }
+a.cite-num:hover { background: var(--brand); color: #fff !important; }
+.sources { margin-top: 10px; padding-top: 8px; border-top: 1px dashed var(--line); }
+.sources-label { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted);
+  margin-bottom: 6px; }
+.chips { display: flex; flex-wrap: wrap; gap: 6px; }
+a.cite-chip { display: inline-flex; align-items: center; gap: 6px; max-width: 100%; padding: 4px 10px 4px 4px;
+  border: 1px solid #c9dde3; border-radius: 999px; background: #f5fafb; color: var(--ink) !important;
+  text-decoration: none !important; font-size: 13px; line-height: 1.3; cursor: pointer; }
+a.cite-chip:hover, a.cite-chip:focus-visible { border-color: var(--brand); background: var(--brand-soft);
+  outline: none; }
+a.cite-chip .n { display: inline-flex; align-items: center; justify-content: center; width: 20px; height: 20px;
+  border-radius: 50%; background: var(--brand); color: #fff; font-size: 11px; font-weight: 700; flex-shrink: 0; }
+a.cite-chip .doc { font-weight: 600; white-space: nowrap; }
+a.cite-chip .sec { color: var(--muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.pii-warn { display: flex; gap: 10px; align-items: flex-start; padding: 9px 12px; margin: 0 0 8px;
+  border: 1px solid var(--warn-line); border-left-width: 4px; border-radius: 8px; background: var(--warn-bg);
+  color: #5c3c00; font-size: 14px; line-height: 1.45; }
+.warn-icon { display: inline-flex; align-items: center; justify-content: center; width: 20px; height: 20px;
+  border-radius: 50%; background: var(--warn-line); color: #fff; font-weight: 700; flex-shrink: 0;
+  font-size: 13px; }
+.notice { padding: 8px 12px; border-radius: 8px; background: #fdecea; color: #8a1c12; }
+#composer { align-items: stretch; gap: 8px; background: none; border: none; box-shadow: none; }
+#composer textarea { font-size: 15px; min-height: 48px; padding: 12px 14px; border-radius: 12px;
+  border: 1px solid #cfd8e0; background: #fff; }
+#composer textarea:focus { border-color: var(--brand); box-shadow: 0 0 0 3px var(--brand-soft); }
+#send-btn { border-radius: 12px; }
+#send-btn { min-width: 90px; max-height: 56px; }
+#chat-actions { gap: 8px; justify-content: flex-start; }
+#chat-actions button { flex: 0 0 auto !important; min-width: 0 !important; }
+
+/* side panel */
+#side-col { position: sticky; top: 8px; }
+#source-view, #trainer-view { max-height: 680px; overflow-y: auto; padding: 4px 6px 8px; }
+.panel-empty { color: var(--muted); padding: 18px 8px; font-size: 14px; }
+.panel-empty-icon { width: 40px; height: 40px; border-radius: 10px; background: var(--brand-soft);
+  color: var(--brand); display: flex; align-items: center; justify-content: center; font-size: 22px;
+  font-weight: 700; margin-bottom: 10px; }
+.panel-empty ul { padding-left: 18px; margin: 8px 0 0; }
+.panel-empty li { margin: 4px 0; }
+.source-view { font-size: 15px; line-height: 1.65; color: var(--ink); }
+.src-doc { font-size: 13px; font-weight: 600; color: var(--brand); }
+.src-meta { font-size: 12px; color: var(--muted); margin: 2px 0 6px; }
+.src-meta a { color: var(--brand) !important; }
+.badge { display: inline-block; padding: 0 7px; border-radius: 6px; background: #eef0f3; color: #3e4a59;
+  font-weight: 600; }
+.src-path { font-size: 12px; color: var(--muted); }
+.src-path a { color: var(--muted) !important; }
+.src-head { display: flex; align-items: baseline; justify-content: space-between; gap: 10px;
+  border-bottom: 1px solid var(--line); padding-bottom: 6px; margin-bottom: 8px; }
+h3.src-heading { margin: 4px 0 0 !important; font-size: 1.15rem !important; }
+a.twin-link { flex-shrink: 0; padding: 3px 10px; border-radius: 999px; border: 1px solid var(--brand);
+  color: var(--brand) !important; font-size: 13px; text-decoration: none !important; white-space: nowrap; }
+a.twin-link:hover { background: var(--brand); color: #fff !important; }
+.src-body p { margin: 0 0 10px; }
+.src-body ul { margin: 0 0 10px; padding-left: 20px; }
+.src-body mark { background: var(--mark); padding: 0 2px; border-radius: 3px; }
+.src-note { font-size: 12px; color: var(--muted); margin-top: 6px; }
+.src-note mark { background: var(--mark); }
+.src-children { margin-top: 10px; display: flex; flex-wrap: wrap; gap: 6px; align-items: center; font-size: 13px; }
+.src-children span { color: var(--muted); margin-right: 4px; }
+a.chip.small { padding: 2px 9px; border-radius: 999px; border: 1px solid var(--line); background: #fafbfc;
+  color: var(--ink) !important; text-decoration: none !important; }
+a.chip.small:hover { border-color: var(--brand); }
+a.xref { color: var(--brand) !important; font-family: ui-monospace, monospace; font-size: .9em; }
+.src-nav { display: flex; justify-content: space-between; gap: 10px; margin-top: 14px; padding-top: 8px;
+  border-top: 1px solid var(--line); font-size: 13px; }
+.src-nav a { color: var(--brand) !important; text-decoration: none !important; }
+.src-nav .nav-next { margin-left: auto; text-align: right; }
+
+/* trainer */
+.trainer { font-size: 13px; color: var(--ink); }
+.trainer h4 { margin: 12px 0 6px !important; font-size: 13px !important; text-transform: uppercase;
+  letter-spacing: .04em; color: var(--muted); }
+.t-decision { padding: 8px 10px; border-radius: 8px; margin-bottom: 6px; }
+.t-decision.answered { background: #e8f5ec; }
+.t-decision.refused { background: #fdecea; }
+.t-reason, .t-query { margin: 4px 0; color: var(--muted); word-break: break-word; }
+#trainer-view table.t-hits { width: 100%; border-collapse: collapse; font-size: 12.5px;
+  border: none !important; }
+#trainer-view table.t-hits tr { border: none !important; }
+#trainer-view table.t-hits th { text-align: left; font-weight: 600; color: var(--muted); border: none;
+  border-bottom: 1px solid var(--line); padding: 4px 6px; white-space: nowrap; background: none; }
+#trainer-view table.t-hits td { border: none; border-bottom: 1px solid #eef1f4; padding: 5px 6px;
+  vertical-align: top; background: none; }
+table.t-hits td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
+.t-sec { font-weight: 600; }
+.t-id { color: var(--muted); font-family: ui-monospace, monospace; font-size: 11px; }
+.t-rank { color: var(--muted); font-size: 11px; }
+.t-explain { color: var(--muted); font-size: 12px; margin: 6px 0 0 !important; }
+.t-bar { display: grid; grid-template-columns: 130px 1fr 70px; align-items: center; gap: 8px; margin: 3px 0; }
+.t-track { height: 8px; background: #eef1f4; border-radius: 4px; overflow: hidden; }
+.t-fill { display: block; height: 100%; background: var(--brand); border-radius: 4px; }
+.t-bar.total .t-fill { background: #7b8794; }
+.t-ms { text-align: right; font-variant-numeric: tabular-nums; color: var(--muted); }
+
+/* browse and FAQ */
+.faq-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: 12px; }
+.faq-card { border: 1px solid var(--line); border-radius: 12px; padding: 12px 14px; background: #fff; }
+.faq-card h4 { margin: 0 0 6px !important; font-size: 15px !important; color: var(--brand); }
+.faq-card ul { list-style: none; padding: 0; margin: 0; text-align: left; }
+.faq-card li { margin: 0 !important; padding: 0 !important; border-top: 1px solid #f0f2f5; }
+.faq-card li:first-child { border-top: none; }
+a.faq-q { display: block; text-align: left; margin: 0 !important; padding: 7px 2px; color: var(--ink) !important; text-decoration: none !important;
+  font-size: 14px; line-height: 1.4; }
+a.faq-q:hover { color: var(--brand) !important; }
+a.faq-q::after { content: " →"; color: var(--brand); opacity: 0; }
+a.faq-q:hover::after { opacity: 1; }
+nav.toc { display: flex; flex-direction: column; gap: 1px; max-height: 520px; overflow-y: auto; }
+a.toc-item { display: block; padding: 5px 8px; border-radius: 6px; color: var(--ink) !important;
+  text-decoration: none !important; font-size: 14px; line-height: 1.35; }
+a.toc-item.level-3 { padding-left: 22px; font-size: 13.5px; }
+a.toc-item.level-4 { padding-left: 36px; font-size: 13px; }
+a.toc-item:hover { background: #f1f4f7; }
+a.toc-item.current { background: var(--brand-soft); color: var(--brand) !important; font-weight: 600; }
+#browse-view { padding: 4px 8px; }
+.section-title h2, .section-title p { margin: 0 !important; }
+.section-title p { color: var(--muted); }
+.draft-card { max-width: 720px; padding: 28px; border: 1px dashed #b8c4cf; border-radius: 14px;
+  background: #fafbfc; }
+.draft-card h3 { margin-top: 0 !important; }
+.draft-pill { display: inline-block; padding: 2px 10px; border-radius: 999px; background: var(--brand-soft);
+  color: var(--brand); font-size: 12px; font-weight: 600; margin-bottom: 8px; }
+.app-footer { color: var(--muted); font-size: 12.5px; text-align: center; padding: 6px 0 10px; }
+@media (max-width: 900px) { #side-col { position: static; } }
+"""

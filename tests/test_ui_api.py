@@ -1,0 +1,267 @@
+"""The web app's API, called the way other programs call it: through ``gradio_client``."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import gradio as gr
+import pytest
+from gradio_client import Client
+
+from assistant.cli import main
+from assistant.feedback import FeedbackStore
+from assistant.pipeline import Assistant
+from assistant.settings import Settings
+from assistant.ui import build_app, launch
+from assistant.ui_render import answer_steps, esc, parse_ref, section_href
+from assistant.ui_service import UIService
+from tests.conftest import free_port
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
+    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
+]
+API_NAMES = {"/ask", "/section", "/documents", "/faq", "/privacy_check", "/feedback"}
+
+
+@pytest.fixture(scope="module")
+def ui_settings(built_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return built_settings.replace(data_dir=tmp_path_factory.mktemp("ui-api-data"))
+
+
+@pytest.fixture(scope="module")
+def client(ui_settings: Settings, fixture_assistant: Assistant) -> Iterator[Client]:
+    app = build_app(ui_settings, UIService(ui_settings, fixture_assistant))
+    port = free_port()
+    launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield Client(f"http://127.0.0.1:{port}/", verbose=False)
+    finally:
+        app.close()
+
+
+def test_the_api_lists_only_the_stable_endpoints(client: Client) -> None:
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert set(endpoints) == API_NAMES
+
+
+def test_ask_returns_the_same_json_as_the_cli(
+    client: Client,
+    built_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    question = "Do staff need strong passwords for AI tools?"
+    via_api = client.predict(question, api_name="/ask")
+    for name in ("corpus_dir", "index_dir", "data_dir"):
+        monkeypatch.setenv(f"ASSISTANT_{name.upper()}", str(getattr(built_settings, name)))
+    assert main(["ask", "--json", question]) == 0
+    via_cli = json.loads(capsys.readouterr().out)
+    assert set(via_api) == set(via_cli) == {
+        "answer", "lang", "refused", "citations", "warnings", "timings_ms"
+    }  # fmt: skip
+    for key in ("answer", "lang", "refused", "citations", "warnings"):
+        assert via_api[key] == via_cli[key]
+    assert via_api["citations"][0]["section_id"] == "checklist-2025/4"
+    assert set(via_api["timings_ms"]) >= {"embed", "dense", "bm25", "answer", "total"}
+
+
+def test_ask_in_chinese_with_a_follow_up_and_trace(client: Client) -> None:
+    result = client.predict(
+        "咁密碼呢？",
+        ["Which devices may staff use with generative AI tools?"],
+        True,
+        api_name="/ask",
+    )
+    assert result["lang"] == "zh-Hant" and not result["refused"]
+    assert result["citations"][0]["section_id"] == "checklist-2025/4"
+    assert "多重認證" in result["answer"]
+    trace = result["trace"]
+    assert trace["retrieval_query"].startswith("Which devices")
+    hit = trace["hits"][0]
+    assert {"dense", "bm25", "fused", "dense_rank", "bm25_rank", "rank"} <= set(hit)
+    assert 0.0 <= trace["in_scope_probability"] <= 1.0
+
+
+def test_ask_refuses_out_of_scope_questions(client: Client) -> None:
+    result = client.predict("點樣整菠蘿包？", None, True, api_name="/ask")
+    assert result["refused"] and result["citations"] == []
+    assert "2827 2827" in result["answer"] and result["trace"]["refusal_reason"]
+
+
+def test_ask_warns_about_personal_data_and_never_echoes_it(client: Client) -> None:
+    result = client.predict(
+        "My HKID is A123456(3) and my phone 9123 4567: do staff need strong passwords?",
+        None,
+        True,
+        api_name="/ask",
+    )
+    assert result["warnings"][0]["kind"] == "personal_data"
+    assert "an HKID number, a phone number" in result["warnings"][0]["message"]
+    dumped = json.dumps(result, ensure_ascii=False)
+    assert "A123456" not in dumped and "9123 4567" not in dumped
+
+
+def test_bad_questions_are_errors(client: Client) -> None:
+    with pytest.raises(Exception, match="empty"):
+        client.predict("   ", api_name="/ask")
+    with pytest.raises(Exception, match="limit is"):
+        client.predict("x" * 4001, api_name="/ask")
+
+
+def test_section_gives_the_full_text_and_its_twin(client: Client) -> None:
+    english = client.predict("checklist-2025/4", "en", api_name="/section")
+    assert english["heading"] == "4 Data security" and english["twin_lang"] == "zh-Hant"
+    assert "multi-factor authentication" in english["text"]
+    assert english["parent_id"] == "checklist-2025/contents"
+    chinese = client.predict("checklist-2025/4", "zh-Hant", api_name="/section")
+    assert chinese["heading"] == "4 數據安全" and "多重認證" in chinese["text"]
+    with pytest.raises(Exception, match="no section"):
+        client.predict("checklist-2025/99", "en", api_name="/section")
+
+
+def test_documents_and_faq(client: Client) -> None:
+    documents = client.predict("zh-Hant", api_name="/documents")
+    assert {d["doc_id"] for d in documents} == {"checklist-2025", "pdpo-dpps"}
+    checklist = next(d for d in documents if d["doc_id"] == "checklist-2025")
+    assert checklist["label"] == "僱員使用生成式AI的指引清單"
+    assert [s["section_id"] for s in checklist["sections"]][:2] == [
+        "checklist-2025/contents",
+        "checklist-2025/1",
+    ]
+    assert all(s["lang"] == "zh-Hant" for s in checklist["sections"])
+    faq = client.predict("zh-Hant", api_name="/faq")
+    assert len(faq) >= 4 and all(topic["questions"] for topic in faq)
+    assert any("私隱條例" in topic["topic"] for topic in faq)
+
+
+def test_privacy_check(client: Client) -> None:
+    result = client.predict("我電話係 91234567", "", api_name="/privacy_check")
+    assert result["found"] and result["kinds"] == ["phone"]
+    assert result["redacted"] == "我電話係 [電話]"
+    assert result["message"].startswith("這似乎是個人資料")
+    clean = client.predict("What does DPP 4 require?", "en", api_name="/privacy_check")
+    assert not clean["found"] and clean["message"] == ""
+
+
+def test_feedback_is_stored_redacted_and_exported(
+    client: Client, ui_settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    stored = client.predict(
+        "Strong passwords? e-mail me at tm@example.com",
+        "en",
+        ["checklist-2025/4"],
+        False,
+        "up",
+        "great, call 9123 4567",
+        api_name="/feedback",
+    )
+    assert stored["id"] >= 1
+    row = next(r for r in FeedbackStore.for_settings(ui_settings).rows() if r.id == stored["id"])
+    assert row.question == "Strong passwords? e-mail me at [EMAIL]"
+    assert row.comment == "great, call [PHONE]" and row.rating == "up"
+    with pytest.raises(Exception, match="rating must be one of"):
+        client.predict("q", "en", [], False, "meh", "", api_name="/feedback")
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(ui_settings.data_dir))
+    out = tmp_path / "candidates.jsonl"
+    assert main(["feedback", "export", "--out", str(out)]) == 0
+    exported = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    item = next(i for i in exported if i["id"] == f"fb-{stored['id']:06d}")
+    assert item["expected_sections"] == ["checklist-2025/4"] and item["candidate"]
+
+
+def test_the_interface_defaults_to_the_configured_language(
+    ui_settings: Settings, fixture_assistant: Assistant
+) -> None:
+    settings = ui_settings.replace(default_lang="zh-Hant")
+    app = build_app(settings, UIService(settings, fixture_assistant))
+    labels = {
+        block.elem_id: block.value
+        for block in app.blocks.values()
+        if isinstance(block, gr.Button) and block.elem_id
+    }
+    assert labels["send-btn"] == "發送" and labels["clear-btn"] == "清除對話"
+
+
+def test_serve_without_an_index_says_what_to_do_and_builds_nothing(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("corpus_dir", "index_dir", "data_dir"):
+        monkeypatch.setenv(f"ASSISTANT_{name.upper()}", str(getattr(settings, name)))
+    assert main(["serve", "--port", "1"]) == 1
+    assert "run `assistant index` first" in capsys.readouterr().err
+    assert not settings.index_dir.exists() or not any(settings.index_dir.iterdir())
+
+
+def test_assistant_serve_starts_the_app_on_the_chosen_port(built_settings: Settings) -> None:
+    port = free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.update(
+        {
+            f"ASSISTANT_{n.upper()}": str(getattr(built_settings, n))
+            for n in ("corpus_dir", "index_dir")
+        }
+    )
+    env["ASSISTANT_DATA_DIR"] = str(built_settings.data_dir.parent / "serve-data")
+    command = [
+        sys.executable,
+        "-m",
+        "assistant.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/config", timeout=2) as reply:
+                    config = json.loads(reply.read())
+                break
+            except OSError:
+                assert process.poll() is None, (
+                    process.stdout.read().decode() if process.stdout else ""
+                )
+                assert time.time() < deadline, "the app did not start"
+                time.sleep(0.5)
+        assert config["title"] == "PCPD AI Guidance Assistant"
+        result = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(
+            "員工要唔要設定強密碼？", api_name="/ask"
+        )
+        assert result["lang"] == "zh-Hant" and result["citations"]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_the_chat_receives_the_answer_one_sentence_at_a_time(
+    ui_settings: Settings, fixture_assistant: Assistant
+) -> None:
+    service = UIService(ui_settings, fixture_assistant)
+    answer = service.ask("Which devices may staff use with generative AI tools?")
+    data = service.payload(answer)
+    steps = answer_steps(data, service.doc_labels("en"), service.known_ids)
+    assert len(steps) == len(answer.sentences) + 2  # lead, each sentence, then the sources
+    sentences = [steps[i].count("<li>") for i in range(len(steps))]
+    assert sentences == [0, *range(1, len(answer.sentences) + 1), len(answer.sentences)]
+    assert "cite-chip" in steps[-1] and all("cite-chip" not in step for step in steps[:-1])
+    refusal = service.payload(service.ask("點樣整菠蘿包？"))
+    refusal_steps = answer_steps(refusal, {}, set())
+    assert len(refusal_steps) > 1 and "<strong>2827 2827</strong>" in refusal_steps[-1]
+
+
+def test_text_and_links_cannot_carry_markup() -> None:
+    assert esc('<img src=x onerror="a()">') == "&lt;img src=x onerror=&quot;a()&quot;&gt;"
+    assert "_" not in esc("__bold__") and "[" not in esc("[x](javascript:y)")
+    assert parse_ref("cite=checklist-2025/4@zh-Hant") == ("cite", "checklist-2025/4", "zh-Hant")
+    for bad in ("cite=x/<b>@en", "cite=checklist-2025/4@fr", "other=checklist-2025/4@en", ""):
+        assert parse_ref(bad) is None
+    assert section_href("cite", 'a/b" onclick="x', "en") == "#"
