@@ -100,6 +100,23 @@ class Answer:
     refusal_reason: str = ""
     warnings: list[dict[str, str]] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # What the LLM path did (``assistant.llm``); None when no LLM is configured or asked.
+    generation: dict[str, Any] | None = None
+
+    @property
+    def generated(self) -> bool:
+        """Written by the LLM (and verified), rather than quoted or declined."""
+        return bool(self.generation and self.generation.get("status") == "generated")
+
+    @property
+    def llm_model(self) -> str:
+        """The LLM behind this answer for the audit log, with the reason when it was not used."""
+        if not self.generation:
+            return ""
+        model = str(self.generation.get("model", ""))
+        if self.generated:
+            return model
+        return f"{model} (not used: {self.generation.get('summary', '')})"
 
     def to_json(self, trace: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -120,6 +137,8 @@ class Answer:
                 "in_scope_probability": round(self.in_scope_probability, 3),
                 "refusal_reason": self.refusal_reason,
             }
+            if self.generation is not None:
+                data["trace"]["generation"] = self.generation
         return data
 
 
@@ -191,6 +210,12 @@ class ExtractiveAnswerer:
         top = result.hits[0].score
         hits = [h for h in result.hits if h.score >= SECTION_RELATIVE_FLOOR * top][:MAX_SECTIONS]
         terms = content_terms(question)
+        query_vector = result.query_vector
+        if question.strip() != result.query.strip():
+            # A follow-up was retrieved together with the previous turn; its sentences should
+            # answer what is new in it ("and passwords?"), not repeat the previous answer.
+            focus_vector = self.retriever.embedder.embed_queries([question])[0]
+            query_vector = (query_vector + focus_vector) / 2
         scored: list[tuple[float, int, int, Section, str]] = []
         for rank, hit in enumerate(hits):
             section = self.retriever.section(hit.section_id, result.lang)
@@ -199,7 +224,7 @@ class ExtractiveAnswerer:
             indices = self._by_section.get((section.id, section.lang), [])
             if not indices:
                 continue
-            cosine = self._vectors[indices] @ result.query_vector
+            cosine = self._vectors[indices] @ query_vector
             prior = 0.04 * (hit.score / top)
             for j, i in enumerate(indices):
                 sentence = self._sentences[i].text

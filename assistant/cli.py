@@ -34,6 +34,8 @@ def _fail(message: str, code: int = EXIT_FAILURE) -> int:
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:
+    from assistant.access import AccessError
+    from assistant.audit import AuditError
     from assistant.corpus import CorpusError
     from assistant.embeddings import EmbedderError
     from assistant.evaluate import GoldError
@@ -41,6 +43,8 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     from assistant.store import StoreUnavailable
 
     return (
+        AccessError,
+        AuditError,
         CorpusError,
         EmbedderError,
         GoldError,
@@ -102,7 +106,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     question = " ".join(args.question)
     if question == "-":
         question = sys.stdin.read()
-    answer = Assistant(settings).ask(question)
+    answer = Assistant(settings, interface="cli").ask(question)
     if args.json:
         print(json.dumps(answer.to_json(trace=args.trace), ensure_ascii=False))
     else:
@@ -115,7 +119,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.pipeline import Assistant, QuestionError
 
-    assistant = Assistant(settings)
+    assistant = Assistant(settings, interface="cli")
     assistant.answerer  # load the index before the first prompt  # noqa: B018
     print("Ask about the PCPD's AI guidance in English or 中文. Empty line or Ctrl-D to quit.")
     history: list[str] = []
@@ -133,7 +137,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
             print(f"error: {exc}")
             continue
         _print_answer(answer)
-        history.append(question)
+        history.append(answer.question)  # redacted: the raw text is kept nowhere
 
 
 def cmd_corpus_check(args: argparse.Namespace, settings: Settings) -> int:
@@ -158,13 +162,30 @@ def cmd_corpus_check(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
-    from assistant.evaluate import headline_table, render_chart, render_markdown, run_eval
+    from assistant.evaluate import (
+        grounding_gate_passed,
+        headline_table,
+        llm_report_line,
+        render_chart,
+        render_markdown,
+        run_eval,
+    )
+    from assistant.llm import llm_configured
 
-    report = run_eval(settings, Path(args.gold), with_baselines=not args.no_baselines)
+    if args.llm and not llm_configured(settings):
+        return _fail(
+            "--llm needs an LLM: set ASSISTANT_LLM_BASE_URL and ASSISTANT_LLM_MODEL "
+            "(or ASSISTANT_LLM_MODEL to a local .gguf file)",
+            EXIT_USAGE,
+        )
+    report = run_eval(settings, Path(args.gold), with_baselines=not args.no_baselines, llm=args.llm)
     if args.json:
         print(json.dumps({k: v for k, v in report.items() if k != "index"}, ensure_ascii=False))
     else:
         print(headline_table(report))
+    gate_failed = args.llm and not grounding_gate_passed(report)
+    if args.llm:
+        print(llm_report_line(report), file=sys.stderr)
     if args.report:
         out = Path(args.report)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -172,7 +193,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         if not args.no_baselines:
             render_chart(report, out.with_suffix(".png"))
         print(f"report written to {out}", file=sys.stderr)
-    return 0
+    return EXIT_FAILURE if gate_failed else 0
 
 
 def cmd_corpus_add(args: argparse.Namespace, settings: Settings) -> int:
@@ -335,6 +356,28 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         return _fail(f"cannot serve on {host}:{port} ({exc}): choose another --port")
 
 
+def cmd_users_add(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.access import add_user, check_username
+
+    path = args.file or settings.auth_file
+    if not path:
+        return _fail("no users file: pass --file or set ASSISTANT_AUTH_FILE", EXIT_USAGE)
+    check_username(args.name)
+    if sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass(f"password for {args.name}: ")
+        if getpass.getpass("again: ") != password:
+            return _fail("the passwords differ; nothing was changed", EXIT_USAGE)
+    else:
+        # Piped input: the first line is the password (never a command-line argument, which
+        # other users of the machine could see in the process list).
+        password = sys.stdin.readline().rstrip("\r\n")
+    new = add_user(Path(path).expanduser(), args.name, password)
+    print(f"{'added' if new else 'changed the password of'} {args.name} in {path}")
+    return 0
+
+
 def cmd_feedback_export(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.feedback import FeedbackStore, export_candidates
 
@@ -352,6 +395,52 @@ def cmd_feedback_export(args: argparse.Namespace, settings: Settings) -> int:
         return _fail(f"cannot write {out}: {exc.strerror or exc}")
     print(f"{count} candidate gold item(s) written to {out}", file=sys.stderr)
     return 0
+
+
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from assistant.bench import render_markdown, run_bench
+
+    scales = tuple(int(s) for s in args.scales.split(","))
+    results = run_bench(
+        settings, Path(args.out), scales=scales, per_lang=args.questions, repeats=args.repeats
+    )
+    print(render_markdown(results))
+    return 0
+
+
+def cmd_audit_export(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.audit import AuditLog, parse_since
+
+    try:
+        since = parse_since(args.since) if args.since else None
+    except ValueError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    log = AuditLog.for_settings(settings)
+    if not args.out:
+        count = log.export(sys.stdout, since)
+        print(f"{count} audit record(s) exported", file=sys.stderr)
+        return 0
+    out = Path(args.out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8") as stream:
+            count = log.export(stream, since)
+    except OSError as exc:
+        return _fail(f"cannot write {out}: {exc.strerror or exc}")
+    print(f"{count} audit record(s) written to {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_loadtest(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.loadtest import render_table, run_loadtest
+
+    if args.clients < 1 or args.requests < 1:
+        return _fail("--clients and --requests must be at least 1", EXIT_USAGE)
+    report = run_loadtest(settings, args.url, clients=args.clients, requests=args.requests)
+    print(render_table(report))
+    return 0 if report.ok else EXIT_FAILURE
 
 
 def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
@@ -410,6 +499,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object with the figures")
     p.add_argument("--no-baselines", action="store_true", help="score only this pipeline")
     p.add_argument(
+        "--llm",
+        action="store_true",
+        help="score the LLM path (ASSISTANT_LLM_*); fails if its grounding is below the gate",
+    )
+    p.add_argument(
         "--report", metavar="FILE", help="also write a Markdown report (and a PNG chart beside it)"
     )
     p.set_defaults(func=cmd_eval)
@@ -426,6 +520,39 @@ def build_parser() -> argparse.ArgumentParser:
     f = feedback_sub.add_parser("export", help="write the ratings as candidate gold items (JSONL)")
     f.add_argument("--out", metavar="FILE", help="output file (default: standard output)")
     f.set_defaults(func=cmd_feedback_export)
+
+    p = sub.add_parser(
+        "bench", help="measure speed, memory and scaling; writes evals/bench.md and .png"
+    )
+    p.add_argument(
+        "--scales", default="1,10,100", help="corpus multiples to measure (default 1,10,100)"
+    )
+    p.add_argument("--questions", type=int, default=15, help="questions per language")
+    p.add_argument("--repeats", type=int, default=3, help="timed passes over the questions")
+    p.add_argument("--out", default="evals", help="folder for bench.md, bench.json and bench.png")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("audit", help="the audit log of answers")
+    audit_sub = p.add_subparsers(dest="audit_command", required=True)
+    a = audit_sub.add_parser("export", help="write the audit records as JSON lines")
+    a.add_argument("--out", metavar="FILE", help="output file (default: standard output)")
+    a.add_argument("--since", metavar="DATE", help="only records from DATE (YYYY-MM-DD, UTC) on")
+    a.set_defaults(func=cmd_audit_export)
+
+    p = sub.add_parser(
+        "loadtest", help="drive concurrent API sessions through /ask and report latencies"
+    )
+    p.add_argument("--clients", type=int, default=20, help="concurrent sessions (default 20)")
+    p.add_argument("--requests", type=int, default=5, help="questions per session (default 5)")
+    p.add_argument("--url", help="a running app (default: start one here on a free port)")
+    p.set_defaults(func=cmd_loadtest)
+
+    p = sub.add_parser("users", help="web app logins (the file named by ASSISTANT_AUTH_FILE)")
+    users_sub = p.add_subparsers(dest="users_command", required=True)
+    u = users_sub.add_parser("add", help="add a user or change a password (read from the terminal)")
+    u.add_argument("name", help="user name")
+    u.add_argument("--file", help="users file (default ASSISTANT_AUTH_FILE)")
+    u.set_defaults(func=cmd_users_add)
 
     p = sub.add_parser("config", help="show the settings and their environment variables")
     p.set_defaults(func=cmd_config)

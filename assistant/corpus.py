@@ -239,7 +239,7 @@ def parse_corpus_text(text: str, source: str = "<text>") -> tuple[Document, list
                 "parent_id": stack[-1][1] if stack else None,
                 "heading_path": tuple(h for _, _, h in stack),
                 "order": len(sections),
-                "page": int(page) if page and page.isdigit() else None,
+                "page": int(page) if page and page.isdecimal() else None,  # "²".isdigit() too
                 "aliases": (),
                 "lines": [],
             }

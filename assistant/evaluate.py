@@ -19,12 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from assistant.grounding import check_support
+from assistant.grounding import check_support, section_context
 from assistant.pipeline import Assistant
 from assistant.settings import Settings
 from assistant.tokenize import normalise
 
 KINDS = ("factual", "procedural", "comparison", "out_of_scope", "draft")
+# The least share of shown sentences that their cited sections must support (the release gate).
+GROUNDING_GATE = 0.98
 LANGS = ("en", "zh-Hant", "mixed")
 OURS = "ours (hybrid)"
 
@@ -92,6 +94,7 @@ class ItemResult:
     sentences: list[tuple[str, str]] = field(default_factory=list)  # (sentence, cited section text)
     latency_ms: float = 0.0
     grounded: int | None = None  # sentences supported; None for systems that do not write answers
+    generation: dict[str, Any] | None = None  # the LLM path's trace, when it was used
 
 
 System = Callable[[GoldItem], ItemResult]
@@ -101,14 +104,23 @@ System = Callable[[GoldItem], ItemResult]
 
 
 def ours(assistant: Assistant) -> System:
+    # Generated sentences restate rather than quote, so they are checked with embeddings as well
+    # (quoted ones are verbatim and never reach the embedder).
+    embedder = assistant.embedder if assistant.generator is not None else None
+
     def run(item: GoldItem) -> ItemResult:
         started = time.perf_counter()
         answer = assistant.ask(item.question, list(item.history))
         latency = (time.perf_counter() - started) * 1000
         ranking = answer.retrieval.section_ids if answer.retrieval else []
         by_number = {c.number: c.section for c in answer.citations}
-        sentences = [(s, by_number[n].text) for s, n in answer.sentences]
-        grounded = sum(1 for s, source in sentences if check_support(s, source).supported)
+        cited = [(s, by_number[n]) for s, n in answer.sentences]
+        sentences = [(s, section.text) for s, section in cited]
+        grounded = sum(
+            1
+            for s, section in cited
+            if check_support(s, section.text, embedder, context=section_context(section)).supported
+        )
         return ItemResult(
             item,
             ranking,
@@ -118,9 +130,49 @@ def ours(assistant: Assistant) -> System:
             sentences,
             latency,
             grounded,
+            answer.generation,
         )
 
     return run
+
+
+def llm_summary(results: list[ItemResult]) -> dict[str, Any]:
+    """How the LLM path fared: answers shown as generated, fallbacks, and the model's own
+    support rate (generated sentences that passed verification, before any were removed)."""
+    runs = [r.generation for r in results if r.generation]
+    written = sum(g.get("sentences_written", 0) for g in runs)
+    kept = sum(g.get("sentences_kept", 0) for g in runs)
+    statuses = [g.get("status") for g in runs]
+    return {
+        "model": runs[0].get("model", "") if runs else "",
+        "asked": len(runs),
+        "generated": statuses.count("generated"),
+        "fallback": statuses.count("fallback"),
+        "declined": statuses.count("declined"),
+        "sentences_written": written,
+        "sentences_verified": kept,
+        "model_support_rate": kept / written if written else None,
+        "fallback_reasons": sorted(
+            {str(g.get("summary", "")) for g in runs if g.get("status") == "fallback"}
+        )[:10],
+    }
+
+
+def grounding_gate_passed(report: dict[str, Any]) -> bool:
+    rate = report.get("grounding_rate")
+    return rate is not None and rate >= GROUNDING_GATE
+
+
+def llm_report_line(report: dict[str, Any]) -> str:
+    llm = report["llm"]
+    support = llm["model_support_rate"]
+    return (
+        f"LLM {llm['model']}: {llm['generated']} answers generated, {llm['fallback']} fell back "
+        f"to quotes, {llm['declined']} declined, of {llm['asked']} sent to the model; "
+        f"{_fmt(support)} of generated sentences passed verification; grounding of shown "
+        f"answers {_fmt(report.get('grounding_rate'))} "
+        f"({'passes' if grounding_gate_passed(report) else 'FAILS'} the {GROUNDING_GATE} gate)"
+    )
 
 
 def ranking_system(rank: Callable[[str], list[str]], assistant: Assistant) -> System:
@@ -287,9 +339,22 @@ def run_eval(
     gold_path: Path,
     with_baselines: bool = True,
     assistant: Assistant | None = None,
+    llm: bool = False,
 ) -> dict[str, Any]:
+    """Score the pipeline; ``llm`` scores the LLM path (which must be configured) instead of the
+    extractive one, which is scored otherwise even when an LLM is configured."""
     items = load_gold(gold_path)
-    assistant = assistant or Assistant(settings)
+    # Evaluation questions are not user questions: they stay out of the audit log.
+    settings = settings.replace(audit_log=False)
+    if assistant is None:
+        from assistant.llm import llm_configured
+
+        if llm and not llm_configured(settings):
+            raise ValueError(
+                "--llm needs an LLM: set ASSISTANT_LLM_BASE_URL (and ASSISTANT_LLM_MODEL), "
+                "or ASSISTANT_LLM_MODEL to a local .gguf file"
+            )
+        assistant = Assistant(settings if llm else settings.replace(llm_base_url="", llm_model=""))
     assistant.answerer  # load the index before timing anything  # noqa: B018
     systems: dict[str, System] = {OURS: ours(assistant)}
     if with_baselines:
@@ -311,6 +376,9 @@ def run_eval(
         for name, results in all_results.items()
         if name != OURS
     }
+    if assistant.generator is not None:
+        report["llm"] = llm_summary(main)
+        report["grounding_gate"] = GROUNDING_GATE
     report["misses"] = [
         {
             "id": r.item.id,
@@ -413,6 +481,9 @@ def render_markdown(report: dict[str, Any]) -> str:
             ],
         )
     )
+    if "llm" in report:
+        parts += ["", "## LLM path", "", llm_report_line(report)]
+        parts += [f"- fallback: {reason}" for reason in report["llm"]["fallback_reasons"]]
     parts += ["", f"## Misses of ours ({len(report['misses'])})", ""]
     parts += [
         f"- `{m['id']}` {m['question']} — expected {', '.join(m['expected']) or 'refusal'}; "

@@ -15,7 +15,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +90,9 @@ class EmbeddingCache:
 
     def get(self, key: str) -> np.ndarray | None:
         return self._vectors.get(key)
+
+    def hashes(self) -> list[str]:
+        return list(self._vectors)
 
     def put(self, key: str, vector: np.ndarray) -> None:
         self._vectors[key] = vector
@@ -400,6 +403,12 @@ def _write_bm25(folder: Path, chunks: list[Chunk]) -> None:
     corpus_tokens = [tokenize(chunk.search_text) or ["\u2205"] for chunk in chunks]
     retriever.index(corpus_tokens, show_progress=False)
     retriever.save(str(folder / "bm25"), show_progress=False)
+    # The words of each section, for the retriever's coverage evidence: tokenising is the slow
+    # part of loading a large index, so it is done once here.
+    terms: dict[str, set[str]] = {}
+    for chunk, tokens in zip(chunks, corpus_tokens, strict=True):
+        terms.setdefault(chunk.section_id, set()).update(tokens)
+    _write_json(folder / "section_terms.json", {k: sorted(v) for k, v in terms.items()})
 
 
 def _switch_current(index_dir: Path, generation: str) -> None:
@@ -453,6 +462,7 @@ class IndexSnapshot:
     sentence_vectors: np.ndarray
     bm25: Any
     calibration: dict[str, Any]
+    section_terms: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def corpus(self) -> Corpus:
@@ -531,8 +541,18 @@ def load_generation(
         raise IndexCorrupt(
             f"the index in {folder} is inconsistent: run `assistant index --rebuild`"
         )
+    terms_path = folder / "section_terms.json"
+    section_terms = json.loads(terms_path.read_text("utf-8")) if terms_path.exists() else {}
     return IndexSnapshot(
-        folder, manifest, chunks, sections, sentences, sentence_vectors, bm25, calibration
+        folder,
+        manifest,
+        chunks,
+        sections,
+        sentences,
+        sentence_vectors,
+        bm25,
+        calibration,
+        section_terms,
     )
 
 

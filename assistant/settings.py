@@ -42,6 +42,15 @@ class Settings:
     llm_timeout_s: float = 30.0
     llm_max_tokens: int = 512
     keep_transcripts: bool = False
+    # Audit log of every answer in data_dir/audit.sqlite (see assistant/audit.py). The question is
+    # kept "redacted", as its SHA-256 "hash" only, or not at all ("none").
+    audit_log: bool = True
+    audit_question: str = "redacted"
+    audit_retention_days: int = 180
+    # Web app login (see assistant/access.py): a users file of hashed passwords, and/or the name of
+    # a header a trusted reverse proxy sets to the signed-in user. Empty: no login.
+    auth_file: str = ""
+    auth_proxy_header: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:

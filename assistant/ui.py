@@ -23,17 +23,24 @@ from typing import Any  # noqa: E402
 
 import gradio as gr  # noqa: E402
 
+from assistant.drafting import DraftError  # noqa: E402
+from assistant.llm import stream_answers  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.ui_api import register_api  # noqa: E402
 from assistant.ui_layout import Page, build_page  # noqa: E402
 from assistant.ui_render import (  # noqa: E402
     BROWSE,
     CITE,
+    DRAFT,
     answer_steps,
+    draft_html,
+    draft_panel_placeholder,
+    draft_placeholder,
     message_html,
     notice_html,
     panel_placeholder,
     parse_ref,
+    ref_tag,
     trainer_html,
     warning_html,
 )
@@ -67,6 +74,16 @@ def build_app(settings: Settings, service: UIService | None = None) -> gr.Blocks
         headings = svc.headings(data["lang"]) if data else {}
         return trainer_html(data, ui, headings, svc.threshold)
 
+    def draft_view(data: dict[str, Any] | None, ui: str) -> str:
+        return draft_html(data, ui, svc.draft_ids) if data else draft_placeholder(ui)
+
+    def draft_panel(shown: list | None, quotes: dict, ui: str) -> str:
+        if not shown:
+            return draft_panel_placeholder(ui)
+        section_id, lang, tag = shown
+        quoted = quotes.get(f"{tag}|{section_id}@{lang}") if tag else None
+        return svc.draft_section_html(section_id, lang, ui, quoted) or t(ui, "unknown_section")
+
     with gr.Blocks(title=t(first, "title")) as app:
         history = gr.State([])  # redacted earlier questions, for follow-ups
         turns = gr.State({})  # chat message index -> what feedback on that answer needs
@@ -75,6 +92,9 @@ def build_app(settings: Settings, service: UIService | None = None) -> gr.Blocks
         shown = gr.State(None)  # [id, lang] of the section in the side panel
         browsing = gr.State([first_doc, first_id, first])  # [doc, section, lang] in Browse
         feedback_id = gr.State(None)  # the last rating, for an optional comment
+        drafted = gr.State(None)  # the latest policy draft as JSON
+        draft_quotes = gr.State({})  # "<clause>|<id>@<lang>" -> sentences that clause follows
+        draft_shown = gr.State(None)  # [id, lang, clause] of the section in the Draft tab's panel
         page: Page = build_page(
             first, docs, first_doc, svc.toc(first_doc, first, first_id),
             browse_view(first_id, first, first) if first_id else "",
@@ -101,15 +121,26 @@ def build_app(settings: Settings, service: UIService | None = None) -> gr.Blocks
                 {"role": "assistant", "content": thinking},
             ]
             yield chat, "", "", keep, keep, keep, keep, keep
+            streamed = False
             try:
-                answer = svc.ask(message, hist)
-            except Exception:  # the page must say so rather than keep "searching" forever
+                # A generated answer grows by verified sentences as the model writes; a quoted
+                # one arrives whole and is then shown sentence by sentence below.
+                for answer, final in stream_answers(svc.assistant, message, hist, "ui"):
+                    if not final:
+                        partial = svc.payload(answer)
+                        steps = answer_steps(partial, svc.doc_labels(answer.lang), svc.known_ids)
+                        chat[-1] = {"role": "assistant", "content": steps[-2]}
+                        streamed = True
+                        yield chat, keep, keep, keep, keep, keep, keep, keep
+            except Exception as exc:  # the page must say so rather than keep "searching" forever
                 LOG.exception("answering failed")
-                chat[-1] = {"role": "assistant", "content": notice_html(t(ui, "error_internal"))}
+                notice = notice_html(svc.failure_notice(exc, ui))
+                chat[-1] = {"role": "assistant", "content": notice}
                 yield chat, keep, keep, keep, keep, keep, keep, keep
                 return
             data = svc.payload(answer)
-            for step in answer_steps(data, svc.doc_labels(answer.lang), svc.known_ids):
+            steps = answer_steps(data, svc.doc_labels(answer.lang), svc.known_ids)
+            for step in steps[-1:] if streamed and answer.generated else steps:
                 chat[-1] = {"role": "assistant", "content": step}
                 yield chat, keep, keep, keep, keep, keep, keep, keep
                 time.sleep(STREAM_PAUSE_S)
@@ -208,20 +239,24 @@ def build_app(settings: Settings, service: UIService | None = None) -> gr.Blocks
         )
 
         # ------------------------------------------------------------ sources and browsing
-        def open_ref(evt: gr.EventData, ui: str, known: dict) -> tuple:
+        def open_ref(evt: gr.EventData, ui: str, known: dict, dquotes: dict) -> tuple:
             ui, keep = ui_lang(ui), gr.skip()
-            parsed = parse_ref(str(getattr(evt, "_data", {}).get("ref", "")))
+            ref = str(getattr(evt, "_data", {}).get("ref", ""))
+            parsed = parse_ref(ref)
             if parsed is None:
-                return (keep,) * 8
+                return (keep,) * 10
             prefix, section_id, lang = parsed
+            if prefix == DRAFT:
+                state = [section_id, lang, ref_tag(ref)]
+                return *(keep,) * 8, draft_panel(state, dquotes, ui), state
             if prefix == CITE:
                 quoted = known.get(f"{section_id}@{lang}")
                 panel = svc.section_html(section_id, lang, ui, CITE, quoted)
                 source = panel or t(ui, "unknown_section")
-                return source, gr.Tabs(selected="source"), [section_id, lang], *(keep,) * 5
+                return source, gr.Tabs(selected="source"), [section_id, lang], *(keep,) * 7
             section = svc.section(section_id, lang)
             if section is None:
-                return keep, keep, keep, t(ui, "unknown_section"), keep, keep, keep, keep
+                return keep, keep, keep, t(ui, "unknown_section"), *(keep,) * 6
             return (
                 keep, keep, keep,
                 browse_view(section_id, lang, ui),
@@ -229,13 +264,14 @@ def build_app(settings: Settings, service: UIService | None = None) -> gr.Blocks
                 gr.Dropdown(choices=svc.documents(lang), value=section.doc_id),
                 lang,
                 [section.doc_id, section_id, lang],
+                keep, keep,
             )  # fmt: skip
 
         page.bridge.select(
             open_ref,
-            [page.lang, quotes],
+            [page.lang, quotes, draft_quotes],
             [page.source, page.side_tabs, shown, page.view, page.toc, page.doc, page.text_lang]
-            + [browsing],
+            + [browsing, page.draft_source, draft_shown],
             **PRIVATE,
         )
 
@@ -269,6 +305,55 @@ def build_app(settings: Settings, service: UIService | None = None) -> gr.Blocks
             **PRIVATE,
         )
 
+        # ------------------------------------------------------------ policy drafts
+        field_names = list(page.draft_fields)
+
+        def make_draft(ui: str, request: str, *values: Any) -> tuple:
+            ui, keep = ui_lang(ui), gr.skip()
+            options = svc.draft_options(dict(zip(field_names, values, strict=True)))
+            clause = bool((request or "").strip())
+            if clause:
+                options.pop("lang", None)  # a clause is drafted in the language it was asked in
+            hidden = gr.DownloadButton(visible=False)
+            try:
+                draft = svc.draft(options, request if clause else "")
+                markdown, docx = svc.draft_files(draft)
+            except DraftError as exc:
+                error = notice_html(svc.draft_error(exc, ui))
+                return error, None, {}, hidden, hidden, keep, keep, keep
+            except Exception:  # the page must say so rather than leave the form waiting
+                LOG.exception("drafting failed")
+                error = notice_html(t(ui, "draft_error_internal"))
+                return error, None, {}, hidden, hidden, keep, keep, keep
+            data = draft.to_json()
+            return (
+                draft_view(data, ui),
+                data,
+                svc.draft_quotes(data),
+                gr.DownloadButton(value=str(markdown), visible=True),
+                gr.DownloadButton(value=str(docx), visible=True),
+                keep if clause else gr.Accordion(open=False),  # the draft, not the form, comes next
+                draft_panel_placeholder(ui),
+                None,
+            )
+
+        def make_policy(ui: str, *values: Any) -> tuple:
+            return make_draft(ui, "", *values)
+
+        draft_fields = list(page.draft_fields.values())
+        draft_out = [page.draft_view, drafted, draft_quotes, page.draft_md, page.draft_docx]
+        draft_out += [page.draft_form, page.draft_source, draft_shown]
+        page.draft_go.click(make_policy, [page.lang, *draft_fields], draft_out, **PRIVATE)
+        for trigger in (page.draft_go_clause.click, page.draft_request.submit):
+            trigger(
+                make_draft, [page.lang, page.draft_request, *draft_fields], draft_out, **PRIVATE
+            )
+
+        def pick_request(evt: gr.EventData) -> str:
+            return str(getattr(evt, "_data", {}).get("request", ""))
+
+        page.draft_suggest.select(pick_request, None, page.draft_request, **PRIVATE)
+
         # ------------------------------------------------------------ trainer mode, language
         def toggle_trainer(on: bool, data: dict | None, ui: str) -> tuple:
             selected = "trainer" if on else "source"
@@ -285,7 +370,15 @@ def build_app(settings: Settings, service: UIService | None = None) -> gr.Blocks
         labelled = page.static_labels()
 
         def relabel(
-            ui: str, data: dict | None, panel: list | None, state: list, known: dict, typed: str
+            ui: str,
+            data: dict | None,
+            panel: list | None,
+            state: list,
+            known: dict,
+            typed: str,
+            draft: dict | None,
+            draft_state: list | None,
+            dquotes: dict,
         ) -> list:
             ui = ui_lang(ui)
             doc_id, section_id, _ = state
@@ -302,14 +395,18 @@ def build_app(settings: Settings, service: UIService | None = None) -> gr.Blocks
                 browse_view(section_id, ui, ui),
                 [doc_id, section_id, ui],
                 warn(typed),
+                draft_view(draft, ui),
+                draft_panel(draft_state, dquotes, ui),
             ]
             return [update(ui) for _, update in labelled] + dynamic
 
         page.lang.change(
             relabel,
-            [page.lang, last, shown, browsing, quotes, page.box],
+            [page.lang, last, shown, browsing, quotes, page.box]
+            + [drafted, draft_shown, draft_quotes],
             [component for component, _ in labelled]
-            + [page.source, page.trainer_view, page.doc, page.toc, page.view, browsing, page.pii],
+            + [page.source, page.trainer_view, page.doc, page.toc, page.view, browsing, page.pii]
+            + [page.draft_view, page.draft_source],
             **PRIVATE,
         )
 
@@ -334,7 +431,10 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     """``assistant serve``: load the built index and serve the app until interrupted."""
     host = host or settings.host
     port = port or settings.port
+    from assistant.access import launch_options
+
+    access = launch_options(settings)  # checked before the slow build: a bad users file stops here
     app = build_app(settings)
     print(f"serving the assistant on http://{host}:{port} (Ctrl-C to stop)", flush=True)
-    launch(app, host, port, quiet=True)
+    launch(app, host, port, quiet=True, **access)
     return 0

@@ -11,8 +11,11 @@ from typing import Any
 import gradio as gr
 
 from assistant.corpus import LANGS
+from assistant.drafting import DraftError
 from assistant.feedback import RATINGS, FeedbackError
+from assistant.index import IndexCorrupt, IndexMismatch, IndexMissing
 from assistant.pipeline import QuestionError
+from assistant.store import StoreUnavailable
 from assistant.ui_service import UIService
 
 
@@ -20,8 +23,8 @@ def register_api(svc: UIService) -> None:
     def ask(question: str, history: list[str] | None = None, trace: bool = False) -> dict[str, Any]:
         """Answer a question; ``history`` holds the earlier questions of the conversation."""
         try:
-            answer = svc.ask(question, [str(h) for h in history or []])
-        except QuestionError as exc:
+            answer = svc.ask(question, [str(h) for h in history or []], interface="api")
+        except (QuestionError, StoreUnavailable, IndexCorrupt, IndexMismatch, IndexMissing) as exc:
             raise gr.Error(str(exc)) from None
         return answer.to_json(trace=bool(trace))
 
@@ -93,5 +96,17 @@ def register_api(svc: UIService) -> None:
         except FeedbackError as exc:
             raise gr.Error(str(exc)) from None
 
-    for fn in (ask, section, documents, faq, privacy_check, feedback):
+    def draft(options: dict[str, Any] | None = None, request: str = "") -> dict[str, Any]:
+        """A staff Gen AI policy drafted from the PCPD Checklist, as ``PolicyDraft.to_json()``.
+
+        ``options`` holds the ``DraftRequest`` fields (``org``, ``lang``, ``public_tools``,
+        ``uses``, ``prohibited_input``, ``mfa``...); with ``request`` (words, in English or
+        Chinese) one clause is drafted instead, using ``options`` for the organisation's answers.
+        """
+        try:
+            return svc.draft(options, request or "").to_json()
+        except DraftError as exc:
+            raise gr.Error(str(exc)) from None
+
+    for fn in (ask, section, documents, faq, privacy_check, feedback, draft):
         gr.api(fn, api_name=fn.__name__)

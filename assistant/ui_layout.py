@@ -8,8 +8,16 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.ui_render import faq_html, panel_placeholder, trainer_html
-from assistant.ui_style import BRIDGE_JS, FAQ_JS
+from assistant.drafting import choices as draft_choices
+from assistant.ui_render import (
+    draft_panel_placeholder,
+    draft_placeholder,
+    draft_suggestions,
+    faq_html,
+    panel_placeholder,
+    trainer_html,
+)
+from assistant.ui_style import BRIDGE_JS, FAQ_JS, SUGGEST_JS
 from assistant.ui_text import EXAMPLES, LANG_CHOICES, t
 
 
@@ -18,14 +26,6 @@ def header_html(ui: str) -> str:
         '<div class="app-header"><div class="brand-mark">§</div><div>'
         f"<h1>{t(ui, 'title')}</h1><p>{t(ui, 'subtitle')}</p>"
         f'<span class="offline-note">{t(ui, "offline_note")}</span></div></div>'
-    )
-
-
-def draft_html(ui: str) -> str:
-    # The Drafting issue replaces this placeholder; the tab keeps its id "draft".
-    return (
-        f'<div class="draft-card"><span class="draft-pill">{t(ui, "draft_pill")}</span>'
-        f"<h3>{t(ui, 'draft_title')}</h3><p>{t(ui, 'draft_body')}</p></div>"
     )
 
 
@@ -88,7 +88,23 @@ class Page:
     text_lang: gr.Radio
     toc: gr.Markdown
     view: gr.Markdown
-    draft: gr.HTML
+    draft_title: gr.HTML
+    draft_modes: gr.Tabs
+    draft_policy_tab: gr.Tab
+    draft_clause_tab: gr.Tab
+    draft_form: gr.Accordion
+    draft_areas: dict[str, gr.HTML]
+    draft_fields: dict[str, Any]  # DraftRequest field name -> its input, in form order
+    draft_go: gr.Button
+    draft_request: gr.Textbox
+    draft_request_hint: gr.HTML
+    draft_suggest: gr.HTML
+    draft_go_clause: gr.Button
+    draft_md: gr.DownloadButton
+    draft_docx: gr.DownloadButton
+    draft_view: gr.HTML
+    draft_source_tab: gr.Tab
+    draft_source: gr.Markdown
     footer: gr.HTML
 
     def static_labels(self) -> list[tuple[Any, Callable[[str], Any]]]:
@@ -124,7 +140,25 @@ class Page:
             (self.faq, faq_html),
             (self.browse_title, lambda ui: title_html(ui, "browse_title")),
             (self.text_lang, lambda ui: gr.Radio(label=t(ui, "browse_lang"), value=ui)),
-            (self.draft, draft_html),
+            (self.draft_title, lambda ui: title_html(ui, "draft_title", "draft_hint")),
+            (self.draft_policy_tab, lambda ui: gr.Tab(label=t(ui, "draft_mode_policy"))),
+            (self.draft_clause_tab, lambda ui: gr.Tab(label=t(ui, "draft_mode_clause"))),
+            (self.draft_form, lambda ui: gr.Accordion(label=t(ui, "draft_form"))),
+            *[(html, _area_title_updater(key)) for key, html in self.draft_areas.items()],
+            *[(c, _field_updater(name)) for name, c in self.draft_fields.items()],
+            (self.draft_go, lambda ui: gr.Button(t(ui, "draft_generate"))),
+            (
+                self.draft_request,
+                lambda ui: gr.Textbox(
+                    label=t(ui, "draft_request"), placeholder=t(ui, "draft_request_ph")
+                ),
+            ),
+            (self.draft_request_hint, lambda ui: hint_html(ui, "draft_request_hint")),
+            (self.draft_suggest, draft_suggestions),
+            (self.draft_go_clause, lambda ui: gr.Button(t(ui, "draft_generate_clause"))),
+            (self.draft_md, lambda ui: gr.DownloadButton(label=t(ui, "draft_download_md"))),
+            (self.draft_docx, lambda ui: gr.DownloadButton(label=t(ui, "draft_download_docx"))),
+            (self.draft_source_tab, lambda ui: gr.Tab(label=t(ui, "panel_title"))),
             (self.footer, footer_html),
         ]
 
@@ -201,6 +235,181 @@ def _browse(
     return c
 
 
+# The drafting form: each Checklist area's rows of DraftRequest fields, in the Checklist's order.
+DRAFT_AREAS: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
+    ("draft_area_scope", (("public_tools", "internal_tools"), ("uses",), ("applies_to",))),
+    (
+        "draft_area_privacy",
+        (
+            ("allowed_input", "prohibited_input"),
+            ("input_internal_only",),
+            ("output_use", "output_storage"),
+            ("anonymise", "retention"),
+        ),
+    ),
+    ("draft_area_ethics", (("human_review", "labelling"),)),
+    (
+        "draft_area_security",
+        (("devices", "users"), ("mfa", "security_settings"), ("incident_contact",)),
+    ),
+    ("draft_area_violations", (("violations", "support_contact"),)),
+)
+THREE_WAY = ("anonymise", "human_review", "mfa")  # required / not required / not decided
+# Checkbox fields -> the list of ``drafting.choices()`` they offer.
+CHOICE_LISTS = {
+    "uses": "uses",
+    "allowed_input": "data_categories",
+    "prohibited_input": "data_categories",
+}
+
+
+def three_way(ui: str) -> list[tuple[str, str]]:
+    return [(t(ui, "draft_yes"), "yes"), (t(ui, "draft_no"), "no"), (t(ui, "draft_unset"), "unset")]
+
+
+def checklist_choices(ui: str, name: str) -> list[tuple[str, str]]:
+    return [(label, key) for key, label in draft_choices(ui)[CHOICE_LISTS[name]]]
+
+
+def hint_html(ui: str, key: str) -> str:
+    return f'<p class="field-hint">{t(ui, key)}</p>'
+
+
+def area_title(ui: str, key: str) -> str:
+    return f'<div class="area-title">{t(ui, key)}</div>'
+
+
+def _label_key(name: str) -> str:
+    return "draft_internal_only" if name == "input_internal_only" else f"draft_{name}"
+
+
+def _draft_field(ui: str, name: str) -> Any:
+    label = t(ui, _label_key(name))
+    elem_id = f"draft-{name.replace('_', '-')}"
+    if name in CHOICE_LISTS:
+        return gr.CheckboxGroup(
+            checklist_choices(ui, name), label=label, elem_id=elem_id, elem_classes="draft-checks"
+        )
+    if name in THREE_WAY:
+        return gr.Radio(
+            three_way(ui), value="unset", label=label, elem_id=elem_id, elem_classes="draft-checks"
+        )
+    if name == "input_internal_only":
+        return gr.Checkbox(False, label=label, elem_id=elem_id)
+    return gr.Textbox(
+        label=label, placeholder=t(ui, f"draft_{name}_ph"), max_lines=2, elem_id=elem_id
+    )
+
+
+def _field_updater(name: str) -> Callable[[str], Any]:
+    def update(ui: str) -> Any:
+        label = t(ui, _label_key(name))
+        if name in CHOICE_LISTS:
+            return gr.CheckboxGroup(choices=checklist_choices(ui, name), label=label)
+        if name in THREE_WAY:
+            return gr.Radio(choices=three_way(ui), label=label)
+        if name == "input_internal_only":
+            return gr.Checkbox(label=label)
+        if name == "lang":
+            return gr.Radio(label=label, value=ui)  # the draft follows the interface language
+        return gr.Textbox(label=label, placeholder=t(ui, f"draft_{name}_ph"))
+
+    return update
+
+
+def _area_title_updater(key: str) -> Callable[[str], str]:
+    return lambda ui: area_title(ui, key)
+
+
+def _draft(ui: str) -> dict[str, Any]:
+    c: dict[str, Any] = {}
+    fields: dict[str, Any] = {}
+    areas: dict[str, gr.HTML] = {}
+    c["draft_title"] = gr.HTML(title_html(ui, "draft_title", "draft_hint"))
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=7, elem_id="draft-col"):
+            with gr.Tabs(elem_id="draft-modes") as modes:
+                with gr.Tab(t(ui, "draft_mode_policy"), id="policy") as policy_tab:
+                    with gr.Row(elem_id="draft-org-row"):
+                        fields["org"] = gr.Textbox(
+                            label=t(ui, "draft_org"),
+                            placeholder=t(ui, "draft_org_ph"),
+                            max_lines=1,
+                            scale=3,
+                            elem_id="draft-org",
+                        )
+                        fields["lang"] = gr.Radio(
+                            LANG_CHOICES,
+                            value=ui,
+                            label=t(ui, "draft_lang"),
+                            scale=2,
+                            elem_id="draft-lang",
+                        )
+                    with gr.Accordion(t(ui, "draft_form"), elem_id="draft-form") as form:
+                        for key, rows in DRAFT_AREAS:
+                            with gr.Group(elem_classes="draft-area"):
+                                areas[key] = gr.HTML(area_title(ui, key), js_on_load=None)
+                                for row in rows:
+                                    with gr.Row(equal_height=True):
+                                        for name in row:
+                                            fields[name] = _draft_field(ui, name)
+                    c["draft_go"] = gr.Button(
+                        t(ui, "draft_generate"), variant="primary", elem_id="draft-go"
+                    )
+                with gr.Tab(t(ui, "draft_mode_clause"), id="clause") as clause_tab:
+                    c["draft_request"] = gr.Textbox(
+                        label=t(ui, "draft_request"),
+                        placeholder=t(ui, "draft_request_ph"),
+                        lines=1,
+                        max_lines=4,
+                        elem_id="draft-request",
+                    )
+                    c["draft_request_hint"] = gr.HTML(
+                        hint_html(ui, "draft_request_hint"),
+                        js_on_load=None,
+                        elem_classes="draft-tight",
+                    )
+                    c["draft_suggest"] = gr.HTML(
+                        draft_suggestions(ui),
+                        js_on_load=SUGGEST_JS,
+                        elem_id="draft-suggest",
+                        elem_classes="draft-tight",
+                    )
+                    c["draft_go_clause"] = gr.Button(
+                        t(ui, "draft_generate_clause"), variant="primary", elem_id="draft-go-clause"
+                    )
+            with gr.Row(elem_id="draft-downloads"):
+                c["draft_md"] = gr.DownloadButton(
+                    t(ui, "draft_download_md"), visible=False, size="sm", elem_id="draft-md"
+                )
+                c["draft_docx"] = gr.DownloadButton(
+                    t(ui, "draft_download_docx"), visible=False, size="sm", elem_id="draft-docx"
+                )
+            # Gradio's default HTML styles pad and border every element: the draft has its own.
+            c["draft_view"] = gr.HTML(
+                draft_placeholder(ui),
+                js_on_load=None,
+                apply_default_css=False,
+                elem_id="draft-view",
+            )
+        with (
+            gr.Column(scale=5, elem_id="draft-side"),
+            gr.Tabs(elem_id="draft-side-tabs"),
+            gr.Tab(t(ui, "panel_title"), id="draft-source-tab") as source_tab,
+        ):
+            c["draft_source"] = gr.Markdown(draft_panel_placeholder(ui), elem_id="draft-source")
+    c.update(
+        draft_modes=modes,
+        draft_policy_tab=policy_tab,
+        draft_clause_tab=clause_tab,
+        draft_form=form,
+        draft_areas=areas,
+        draft_fields=fields,
+        draft_source_tab=source_tab,
+    )
+    return c
+
+
 def build_page(
     ui: str, documents: list[tuple[str, str]], first_doc: str, toc: str, first_view: str
 ) -> Page:
@@ -229,6 +438,6 @@ def build_page(
         with gr.Tab(t(ui, "tab_browse"), id="browse", elem_id="browse-tab") as browse_tab:
             c.update(_browse(ui, documents, first_doc, toc, first_view))
         with gr.Tab(t(ui, "tab_draft"), id="draft", elem_id="draft-tab") as draft_tab:
-            c["draft"] = gr.HTML(draft_html(ui), elem_id="draft-placeholder")
+            c.update(_draft(ui))
     c["footer"] = gr.HTML(footer_html(ui))
     return Page(tabs=tabs, ask_tab=ask_tab, browse_tab=browse_tab, draft_tab=draft_tab, **c)

@@ -16,10 +16,14 @@ from typing import Any
 from assistant.answer import AI_SECURITY_HOTLINE, MESSAGES, PCPD_ENQUIRY_LINE
 from assistant.corpus import LANGS, SECTION_ID_RE, Section
 from assistant.text import split_sentences, strip_markdown
-from assistant.ui_text import FAQ, t
+from assistant.ui_text import DRAFT_EXAMPLES, FAQ, t
 
 CITE = "cite"  # opens a section in the Ask tab's side panel
 BROWSE = "browse"  # opens a section in the Browse tab
+DRAFT = "draft"  # opens a section in the Draft tab's side panel
+# A draft chip may name the clause that cites the section after "~" (``#draft=<id>@<lang>~2.1``),
+# so that the panel highlights the lines that clause follows.
+_TAG_RE = re.compile(r"^[A-Za-z0-9.]{1,16}$")
 
 _INLINE_RE = re.compile(
     r"(?P<url>https?://[A-Za-z0-9._~:/?#@!$&'*+,;=%\-]*[A-Za-z0-9/#=_\-])"
@@ -40,20 +44,31 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True).translate(_MARKDOWN_CHARS)
 
 
-def section_href(prefix: str, section_id: str, lang: str) -> str:
+def section_href(prefix: str, section_id: str, lang: str, tag: str = "") -> str:
     """``#cite=<id>@<lang>``; ids are checked so that nothing else can reach an attribute."""
     if not SECTION_ID_RE.match(section_id) or lang not in LANGS:
         return "#"
-    return f"#{prefix}={section_id}@{lang}"
+    suffix = f"~{tag}" if tag and _TAG_RE.match(tag) else ""
+    return f"#{prefix}={section_id}@{lang}{suffix}"
 
 
 def parse_ref(ref: str) -> tuple[str, str, str] | None:
     """``"cite=checklist-2025/4@en"`` -> ``("cite", "checklist-2025/4", "en")``; None if malformed."""
     prefix, _, rest = (ref or "").lstrip("#").partition("=")
     section_id, _, lang = rest.rpartition("@")
-    if prefix not in (CITE, BROWSE) or lang not in LANGS or not SECTION_ID_RE.match(section_id):
+    lang, _, tag = lang.partition("~")
+    if prefix not in (CITE, BROWSE, DRAFT) or lang not in LANGS:
+        return None
+    if not SECTION_ID_RE.match(section_id) or (tag and not _TAG_RE.match(tag)):
         return None
     return prefix, section_id, lang
+
+
+def ref_tag(ref: str) -> str:
+    """The ``~tag`` of a well-formed reference, else ""."""
+    if parse_ref(ref) is None:
+        return ""
+    return (ref or "").rpartition("@")[2].partition("~")[2]
 
 
 def other_lang(lang: str) -> str:
@@ -143,8 +158,12 @@ def section_panel(
     children: Sequence[Section] = (),
     parent: Section | None = None,
     neighbours: tuple[Section | None, Section | None] = (None, None),
+    note: str = "quoted_note",
 ) -> str:
-    """The whole section with its document, edition, official link and other-language version."""
+    """The whole section with its document, edition, official link and other-language version.
+
+    ``note`` is the UI text key explaining the highlighted sentences.
+    """
     doc = section.document
     badge = t(ui, "digest") if doc.digest else t(ui, "official_badge")
     meta = [
@@ -184,7 +203,7 @@ def section_panel(
     parts.append(body)
     parts.append("</div>")
     if body_marks:
-        parts.append(f'<div class="src-note"><mark>&nbsp;</mark> {esc(t(ui, "quoted_note"))}</div>')
+        parts.append(f'<div class="src-note"><mark>&nbsp;</mark> {esc(t(ui, note))}</div>')
     if children:
         links = "".join(
             f'<a class="chip small" href="{section_href(prefix, c.id, c.lang)}">'
@@ -212,14 +231,16 @@ def section_panel(
     return "".join(parts)
 
 
-def panel_placeholder(ui: str) -> str:
-    tips = "".join(
-        f"<li>{esc(t(ui, key))}</li>" for key in ("panel_tip_1", "panel_tip_2", "panel_tip_3")
-    )
+def panel_placeholder(ui: str, lead: str = "panel_empty", tips_prefix: str = "panel_tip") -> str:
+    tips = "".join(f"<li>{esc(t(ui, f'{tips_prefix}_{n}'))}</li>" for n in (1, 2, 3))
     return (
         f'<div class="panel-empty"><div class="panel-empty-icon">§</div>'
-        f"<p>{esc(t(ui, 'panel_empty'))}</p><ul>{tips}</ul></div>"
+        f"<p>{esc(t(ui, lead))}</p><ul>{tips}</ul></div>"
     )
+
+
+def draft_panel_placeholder(ui: str) -> str:
+    return panel_placeholder(ui, "draft_panel_empty", "draft_tip")
 
 
 def message_html(text: str) -> str:
@@ -353,6 +374,9 @@ def trainer_html(
     reason = ""
     if refused and tr.get("refusal_reason"):
         reason = f'<div class="t-reason"><b>{esc(t(ui, "trainer_reason"))}:</b> {esc(tr["refusal_reason"])}</div>'
+    if tr.get("generation"):  # the LLM path: what verification kept, or why it fell back
+        gen = tr["generation"]
+        reason += f'<div class="t-reason"><b>LLM {esc(gen.get("model", ""))}:</b> {esc(gen.get("summary", ""))}</div>'
     return (
         '<div class="trainer">'
         f'<div class="t-decision {"refused" if refused else "answered"}">'
@@ -397,3 +421,211 @@ def toc_html(sections: Sequence[Section], current: str | None) -> str:
             f'<a class="{cls}" href="{section_href(BROWSE, s.id, s.lang)}">{esc(s.display_heading)}</a>'
         )
     return f'<nav class="toc">{"".join(items)}</nav>'
+
+
+# ---------------------------------------------------------------- policy drafts
+
+_STATUS_CLASS = {"addressed": "ok", "default": "std", "missing": "gap", "absent": "off"}
+_LANG_NAMES = {"en": "English", "zh-Hant": "繁體中文"}
+
+
+def draft_chip(
+    citation: dict[str, Any], known_ids: set[str], tag: str = "", short: bool = False
+) -> str:
+    """A cited section as a chip showing its canonical id; it opens in the Draft tab's panel.
+
+    A section missing from the loaded index (the drafter also reads the bundled corpus) links to
+    the official document instead, so that no chip leads nowhere.
+    """
+    sid = str(citation["section_id"])
+    heading = str(citation.get("heading") or sid)
+    title = esc(f"{citation.get('short_title') or citation.get('title', '')} · {heading}")
+    inner = f'<span class="sid">{esc(sid)}</span>'
+    if not short:
+        inner += f'<span class="sec">{esc(heading)}</span>'
+    cls = "cite-chip draft-chip" + (" short" if short else "")
+    if sid in known_ids:
+        href = section_href(DRAFT, sid, str(citation.get("lang", "")), tag)
+        return f'<a class="{cls}" href="{href}" title="{title}">{inner}</a>'
+    url = str(citation.get("url", ""))
+    if url.startswith(("https://", "http://")):
+        return (
+            f'<a class="{cls} ext" href="{esc(url)}" target="_blank" '
+            f'rel="noopener noreferrer" title="{title}">{inner}<span class="ext">↗</span></a>'
+        )
+    return f'<span class="{cls} off" title="{title}">{inner}</span>'
+
+
+def _clause_text(text: str, placeholders: Sequence[str]) -> str:
+    out = esc(text)
+    for gap in sorted(set(placeholders), key=len, reverse=True):
+        escaped = esc(gap)
+        out = out.replace(escaped, f'<span class="gap-text">{escaped}</span>')
+    return out
+
+
+def _status(ui: str, status: str) -> str:
+    css = _STATUS_CLASS.get(status, "off")
+    label = t(ui, f"draft_status_{status}") if status in _STATUS_CLASS else status
+    return f'<span class="status {css}">{esc(label)}</span>'
+
+
+def draft_placeholder(ui: str) -> str:
+    return (
+        '<div class="draft-empty"><div class="panel-empty-icon">¶</div>'
+        f"<h4>{esc(t(ui, 'draft_empty_title'))}</h4><p>{esc(t(ui, 'draft_empty'))}</p></div>"
+    )
+
+
+def draft_suggestions(ui: str) -> str:
+    """Example requests for one clause; the Draft tab's script puts a selected one in the box."""
+    links = "".join(
+        f'<a class="suggest" href="#">{esc(text)}</a>'
+        for text in DRAFT_EXAMPLES.get(ui, DRAFT_EXAMPLES["en"])
+    )
+    return f'<div class="draft-suggest"><span>{esc(t(ui, "draft_try"))}</span>{links}</div>'
+
+
+def _draft_warnings(data: dict[str, Any], ui: str, known_ids: set[str]) -> str:
+    warnings = data.get("warnings") or []
+    if not warnings:
+        return ""
+    items = []
+    for w in warnings:
+        severity = "high" if w.get("severity") == "high" else "medium"
+        chips = "".join(draft_chip(c, known_ids, short=True) for c in w.get("citations", []))
+        items.append(
+            f'<div class="draft-warn {severity}" role="note">'
+            f'<span class="sev">{esc(t(ui, f"draft_sev_{severity}"))}</span>'
+            f"<p>{esc(w.get('message', ''))}"
+            f'<span class="chips">{chips}</span></p></div>'
+        )
+    return (
+        f'<div class="draft-warnings"><h4>{esc(t(ui, "draft_warnings"))} '
+        f'<span class="count">{len(warnings)}</span></h4>{"".join(items)}</div>'
+    )
+
+
+def _draft_coverage(data: dict[str, Any], ui: str, known_ids: set[str]) -> str:
+    summary = data.get("coverage_summary") or {}
+    lang = str(data.get("lang", "en"))
+    part_of = {str(p["number"]): p for p in data.get("parts", [])}
+    header = "".join(
+        f"<th>{esc(t(ui, k))}</th>"
+        for k in ("draft_col_clause", "draft_col_item", "draft_col_section", "draft_col_status")
+    )
+    rows, seen_parts = [], set()
+    for entry in data.get("coverage", []):
+        number = str(entry.get("clause") or "")
+        part = part_of.get(number.partition(".")[0])
+        if part is not None and part["number"] not in seen_parts:
+            seen_parts.add(part["number"])
+            rows.append(
+                f'<tr class="cov-part"><td colspan="4">{esc(part["number"])}. '
+                f"{esc(part['heading'])}</td></tr>"
+            )
+        citation = {"section_id": entry["section_id"], "lang": lang, "heading": entry["label"]}
+        rows.append(
+            f'<tr class="{_STATUS_CLASS.get(entry.get("status", ""), "off")}">'
+            f'<td class="num">{esc(number or "—")}</td><td>{esc(entry.get("label", ""))}</td>'
+            f"<td>{draft_chip(citation, known_ids, short=True)}</td>"
+            f"<td>{_status(ui, str(entry.get('status', '')))}</td></tr>"
+        )
+    total = max(int(summary.get("total", 0)), 1)
+    done = int(summary.get("done", 0))
+    line = t(ui, "draft_coverage_summary", **{k: int(summary.get(k, 0)) for k in (
+        "total", "done", "standard", "missing")})  # fmt: skip
+    return (
+        f'<div class="draft-coverage"><h3>{esc(t(ui, "draft_coverage"))}</h3>'
+        f'<div class="cov-bar"><span style="width:{100.0 * done / total:.1f}%"></span></div>'
+        f'<p class="cov-summary">{esc(line)}</p>'
+        f'<table class="cov"><thead><tr>{header}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        "</div>"
+    )
+
+
+def draft_html(data: dict[str, Any], ui: str, known_ids: set[str]) -> str:
+    """A draft (``PolicyDraft.to_json()``): numbered clauses with citation chips, the warnings
+    first, then (for a whole policy) the coverage of every Checklist item."""
+    lang = str(data.get("lang", "en"))
+    policy = data.get("mode") == "policy"
+    summary = data.get("coverage_summary") or {}
+    warnings = data.get("warnings") or []
+    kind = t(ui, "draft_kind_policy" if policy else "draft_kind_clause")
+    out = [
+        f'<div class="draft-doc" lang="{esc(lang)}">',
+        '<div class="draft-head">',
+        f'<div class="draft-kicker">{esc(kind)} · {esc(_LANG_NAMES.get(lang, lang))}</div>',
+        f'<h2 class="draft-title">{esc(data.get("title", ""))}</h2>',
+    ]
+    if policy:
+        stats = [
+            (
+                "ok",
+                f"{int(summary.get('done', 0))}/{int(summary.get('total', 0))}",
+                "draft_stat_done",
+            ),
+            ("gap", str(int(summary.get("missing", 0))), "draft_stat_missing"),
+            ("warn", str(len(warnings)), "draft_stat_warnings"),
+        ]
+        out.append(
+            '<div class="draft-stats">'
+            + "".join(
+                f'<span class="stat {css}"><b>{esc(value)}</b> {esc(t(ui, key))}</span>'
+                for css, value, key in stats
+            )
+            + "</div>"
+        )
+    route = data.get("route")
+    if route and not policy:
+        entry = next(iter(data.get("coverage") or []), {})
+        citation = {
+            "section_id": route["section_id"],
+            "lang": lang,
+            "heading": entry.get("label", ""),
+        }
+        matched = ", ".join(str(m) for m in route.get("matched") or [])
+        hint = (
+            f' <span class="matched">{esc(t(ui, "draft_matched"))}: {esc(matched)}</span>'
+            if matched
+            else ""
+        )
+        out.append(
+            f'<div class="draft-route"><span>{esc(t(ui, "draft_route"))}:</span> '
+            f"<b>{esc(entry.get('label', route.get('item', '')))}</b> "
+            f"{draft_chip(citation, known_ids, short=True)}{hint}</div>"
+        )
+    if data.get("preamble"):
+        out.append(f'<p class="draft-preamble">{esc(data["preamble"])}</p>')
+    gaps = any(c.get("placeholders") for p in data.get("parts", []) for c in p.get("clauses", []))
+    note = esc(data.get("note", ""))
+    if gaps:
+        note += f' <span class="gap-text">{esc(t(ui, "draft_gaps"))}</span>'
+    out.append(f'<div class="draft-note">{note}</div></div>')
+    out.append(_draft_warnings(data, ui, known_ids))
+    for part in data.get("parts", []):
+        out.append(
+            f'<section class="draft-part"><h3><span class="part-n">{esc(part["number"])}</span>'
+            f"{esc(part['heading'])}</h3>"
+        )
+        for clause in part.get("clauses", []):
+            number = str(clause["number"])
+            chips = "".join(
+                # Only the Checklist citation quotes the lines the clause follows.
+                draft_chip(c, known_ids, number if i == 0 else "")
+                for i, c in enumerate(clause.get("citations", []))
+            )
+            out.append(
+                f'<div class="clause {_STATUS_CLASS.get(clause.get("status", ""), "off")}">'
+                f'<div class="clause-head"><span class="clause-n">{esc(number)}</span>'
+                f'<span class="clause-h">{esc(clause.get("heading", ""))}</span>'
+                f"{_status(ui, str(clause.get('status', '')))}</div>"
+                f'<p class="clause-text">{_clause_text(clause.get("text", ""), clause.get("placeholders", []))}</p>'
+                f'<div class="clause-cites"><span class="cites-label">{esc(t(ui, "draft_follows"))}</span>'
+                f'<div class="chips">{chips}</div></div></div>'
+            )
+        out.append("</section>")
+    if policy and data.get("coverage"):
+        out.append(_draft_coverage(data, ui, known_ids))
+    out.append("</div>")
+    return "".join(out)

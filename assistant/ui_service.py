@@ -6,19 +6,53 @@ Kept apart from the Gradio wiring so that the same functions serve the browser a
 
 from __future__ import annotations
 
+import re
+import shutil
+import tempfile
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from assistant.answer import Answer
 from assistant.conversation import is_follow_up
-from assistant.corpus import Corpus, Section
+from assistant.corpus import Corpus, CorpusError, Section, load_corpus
+from assistant.drafting import DraftError, DraftRequest, PolicyDraft, draft_clause, draft_policy
 from assistant.feedback import FeedbackStore
+from assistant.index import IndexCorrupt, IndexMismatch, IndexMissing
 from assistant.pipeline import Assistant, QuestionError, validate_question
 from assistant.privacy import detect, redact, warning_message
 from assistant.settings import Settings
-from assistant.text import detect_lang
-from assistant.ui_render import BROWSE, CITE, other_lang, section_panel, toc_html
+from assistant.store import StoreUnavailable
+from assistant.text import detect_lang, split_sentences
+from assistant.ui_render import BROWSE, CITE, DRAFT, other_lang, section_panel, toc_html
 from assistant.ui_text import FAQ, t, ui_lang
+
+# Form answers that are three-way choices: required, not required, or not decided yet.
+TRISTATE = {"yes": True, "no": False}
+# Drafts written for download are kept this many at a time; Gradio serves copies of them.
+KEPT_DRAFTS = 20
+
+# Why a question could not be answered, for the chat (the API returns the technical message).
+FAILURES = {
+    "en": {
+        "store": (
+            "The guidance search service cannot be reached at the moment, so this question was not "
+            "answered. Please ask again in a minute: the assistant reconnects by itself."
+        ),
+        "index": (
+            "The assistant's search index is missing or damaged, so it cannot answer right now. "
+            "Please tell the administrator, who can repair it with `assistant index --rebuild`."
+        ),
+        "no_words": "Please type your question in words; there was nothing in it to search for.",
+        "invalid": "The question contains characters that are not valid text; please retype it.",
+    },
+    "zh-Hant": {
+        "store": "暫時未能連接指引搜尋服務，所以未有回答這條問題。請一分鐘後再問，系統會自動重新連線。",
+        "index": "本助理的搜尋索引遺失或已損壞，暫時未能回答。請通知系統管理員，以 `assistant index --rebuild` 修復。",
+        "no_words": "請用文字輸入問題；剛才的訊息沒有可以搜尋的字詞。",
+        "invalid": "問題含有無效字元，請重新輸入。",
+    },
+}
 
 
 class UIService:
@@ -87,17 +121,20 @@ class UIService:
         ui: str,
         prefix: str = CITE,
         quotes: list[str] | None = None,
+        note: str = "quoted_note",
+        corpus: Corpus | None = None,
     ) -> str | None:
-        section = self.corpus.in_lang(section_id, lang)
+        corpus = corpus or self.corpus
+        section = corpus.in_lang(section_id, lang)
         if section is None:
             return None
         children = [
             c
-            for cid in self.corpus.children(section.id)
-            if (c := self.corpus.in_lang(cid, section.lang)) is not None
+            for cid in corpus.children(section.id)
+            if (c := corpus.in_lang(cid, section.lang)) is not None
         ]
         children.sort(key=lambda s: s.order)
-        parent = self.corpus.in_lang(section.parent_id, section.lang) if section.parent_id else None
+        parent = corpus.in_lang(section.parent_id, section.lang) if section.parent_id else None
         neighbours: tuple[Section | None, Section | None] = (None, None)
         if prefix == BROWSE:
             siblings = self.doc_sections(section.doc_id, section.lang)
@@ -109,14 +146,15 @@ class UIService:
                 )
         return section_panel(
             section,
-            self.corpus.twin(section),
+            corpus.twin(section),
             ui,
             prefix,
-            self.known_ids,
+            self.known_ids if corpus is self.corpus else set(corpus.section_ids()),
             quotes or (),
             children,
             parent,
             neighbours,
+            note,
         )
 
     def toc(self, doc_id: str, lang: str, current: str | None) -> str:
@@ -128,8 +166,18 @@ class UIService:
     def threshold(self) -> float:
         return float(self.assistant.answerer.refusal.threshold)
 
-    def ask(self, question: str, history: list[str] | None = None) -> Answer:
-        return self.assistant.ask(question, history)
+    def ask(self, question: str, history: list[str] | None = None, interface: str = "ui") -> Answer:
+        return self.assistant.ask(question, history, interface=interface)
+
+    @staticmethod
+    def failure_notice(exc: BaseException, ui: str) -> str:
+        """What the page says when a question could not be answered: the store being away is
+        temporary and heals by itself, a damaged index needs the operator; anything else is ours."""
+        if isinstance(exc, StoreUnavailable):
+            return FAILURES[ui_lang(ui)]["store"]
+        if isinstance(exc, IndexCorrupt | IndexMismatch | IndexMissing):
+            return FAILURES[ui_lang(ui)]["index"]
+        return t(ui, "error_internal")
 
     @staticmethod
     def payload(answer: Answer) -> dict[str, Any]:
@@ -149,6 +197,10 @@ class UIService:
                 return t(ui, "error_long", n=len(question), limit=self.settings.max_question_chars)
             if "control characters" in text:
                 return t(ui, "error_control")
+            if "no words" in text:
+                return FAILURES[ui_lang(ui)]["no_words"]
+            if "invalid characters" in text:
+                return FAILURES[ui_lang(ui)]["invalid"]
             return ""
         return None
 
@@ -203,3 +255,113 @@ class UIService:
     @staticmethod
     def twin_lang(lang: str) -> str:
         return other_lang(lang)
+
+    # ------------------------------------------------------------------ policy drafts
+
+    def draft(self, options: dict[str, Any] | None = None, request: str = "") -> PolicyDraft:
+        """A whole policy from ``options`` (``DraftRequest`` fields), or one clause from ``request``.
+
+        For a clause, ``options`` supplies the organisation's other answers and ``lang`` (when
+        given) the language; otherwise the clause follows the language of the request.
+        """
+        values = dict(options or {})
+        values.setdefault("org", "")
+        if (request or "").strip():
+            lang = values.pop("lang", None) or None
+            base = DraftRequest.from_dict(values)
+            return draft_clause(
+                request, self.corpus, lang=lang, base=base, retriever=self.assistant.retriever
+            )
+        return draft_policy(DraftRequest.from_dict(values), self.corpus)
+
+    @cached_property
+    def _bundled_corpus(self) -> Corpus | None:
+        """The project's own corpus: the drafter cites from it what a partial index lacks, so the
+        Draft tab opens those sections from it too."""
+        folder = Settings().corpus_dir
+        if not folder.is_dir() or folder.resolve() == self.settings.corpus_dir.resolve():
+            return None
+        try:
+            return load_corpus(folder)
+        except CorpusError:
+            return None
+
+    @cached_property
+    def draft_ids(self) -> set[str]:
+        """Sections a draft's chips can open: the index's, and the bundled corpus's."""
+        extra = self._bundled_corpus
+        return self.known_ids | (set(extra.section_ids()) if extra else set())
+
+    def draft_section_html(
+        self, section_id: str, lang: str, ui: str, quotes: list[str] | None = None
+    ) -> str | None:
+        """A section cited by a draft, for the Draft tab's panel."""
+        corpus = self.corpus
+        if self.corpus.in_lang(section_id, lang) is None and self._bundled_corpus is not None:
+            corpus = self._bundled_corpus
+        return self.section_html(section_id, lang, ui, DRAFT, quotes, "draft_followed_note", corpus)
+
+    @staticmethod
+    def draft_options(form: dict[str, Any]) -> dict[str, Any]:
+        """``DraftRequest`` fields from the page's form: three-way choices become True/False/None."""
+        options: dict[str, Any] = {}
+        for name, value in form.items():
+            if name in ("anonymise", "mfa", "human_review"):
+                options[name] = TRISTATE.get(str(value))
+            elif isinstance(value, list | tuple):
+                options[name] = [str(v) for v in value]
+            elif isinstance(value, bool):
+                options[name] = value
+            else:
+                options[name] = str(value or "")
+        return options
+
+    @staticmethod
+    def draft_error(exc: DraftError, ui: str) -> str:
+        """The drafter's one-line reason, in the UI language where it is one people often meet."""
+        text = str(exc)
+        if text.startswith("the organisation name is empty"):
+            return t(ui, "draft_need_org")
+        if text.startswith("the request is empty"):
+            return t(ui, "draft_need_request")
+        if text.startswith("could not tell which part"):
+            return t(ui, "draft_no_topic")
+        return t(ui, "draft_failed", reason=text.split(":")[0])
+
+    @staticmethod
+    def draft_quotes(data: dict[str, Any]) -> dict[str, list[str]]:
+        """``"<clause>|<id>@<lang>"`` -> the sentences of the section that clause follows."""
+        quotes: dict[str, list[str]] = {}
+        for part in data.get("parts", []):
+            for clause in part.get("clauses", []):
+                for citation in clause.get("citations", [])[:1]:
+                    key = f"{clause['number']}|{citation['section_id']}@{citation['lang']}"
+                    quotes[key] = split_sentences(citation.get("quote", ""))
+        return quotes
+
+    @cached_property
+    def _draft_dir(self) -> Path:
+        return Path(tempfile.mkdtemp(prefix="pcpd-drafts-"))
+
+    def draft_files(self, draft: PolicyDraft) -> tuple[Path, Path]:
+        """The draft as Markdown and Word files in a fresh temporary folder (one per draft, so
+        that people drafting at the same time never receive each other's file)."""
+        folders = sorted(
+            (d for d in self._draft_dir.iterdir() if d.is_dir()), key=lambda d: d.stat().st_mtime
+        )
+        for old in folders[: max(0, len(folders) - KEPT_DRAFTS + 1)]:
+            shutil.rmtree(old, ignore_errors=True)
+        folder = Path(tempfile.mkdtemp(dir=self._draft_dir))
+        name = draft_file_stem(draft)
+        markdown = folder / f"{name}.md"
+        markdown.write_text(draft.to_markdown(), "utf-8")
+        return markdown, draft.to_docx(folder / f"{name}.docx")
+
+
+def draft_file_stem(draft: PolicyDraft) -> str:
+    """A plain file name: ``gen-ai-policy-acme-ltd`` or ``gen-ai-clause-labelling``."""
+    if draft.mode == "clause":
+        item = draft.route.item if draft.route else "clause"
+        return "gen-ai-clause-" + item.replace("_", "-")
+    slug = re.sub(r"[^a-z0-9]+", "-", draft.org.lower()).strip("-")[:40].strip("-")
+    return "gen-ai-policy" + (f"-{slug}" if slug else "")

@@ -33,7 +33,7 @@ BRIDGE_JS = """
 if (!window.__pcpdBridge) {
   window.__pcpdBridge = true;
   document.addEventListener('click', (event) => {
-    const link = event.target.closest('a[href^="#cite="], a[href^="#browse="]');
+    const link = event.target.closest('a[href^="#cite="], a[href^="#browse="], a[href^="#draft="]');
     if (!link) return;
     event.preventDefault();
     trigger('select', {ref: link.getAttribute('href').slice(1)});
@@ -49,6 +49,19 @@ if (!element.__faqBound) {
     if (!link) return;
     event.preventDefault();
     trigger('select', {question: link.textContent});
+  });
+}
+"""
+
+# An example request for one clause, selected, goes into the request box.
+SUGGEST_JS = """
+if (!element.__suggestBound) {
+  element.__suggestBound = true;
+  element.addEventListener('click', (event) => {
+    const link = event.target.closest('a.suggest');
+    if (!link) return;
+    event.preventDefault();
+    trigger('select', {request: link.textContent});
   });
 }
 """
@@ -123,8 +136,8 @@ a.cite-chip .n { display: inline-flex; align-items: center; justify-content: cen
 a.cite-chip .doc { font-weight: 600; white-space: nowrap; }
 a.cite-chip .sec { color: var(--muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .pii-warn { display: flex; gap: 10px; align-items: flex-start; padding: 9px 12px; margin: 0 0 8px;
-  border: 1px solid var(--warn-line); border-left-width: 4px; border-radius: 8px; background: var(--warn-bg);
-  color: #5c3c00; font-size: 14px; line-height: 1.45; }
+  border-style: solid; border-width: 1px 1px 1px 4px; border-color: var(--warn-line); border-radius: 8px;
+  background: var(--warn-bg); color: #5c3c00; font-size: 14px; line-height: 1.45; }
 .warn-icon { display: inline-flex; align-items: center; justify-content: center; width: 20px; height: 20px;
   border-radius: 50%; background: var(--warn-line); color: #fff; font-weight: 700; flex-shrink: 0;
   font-size: 13px; }
@@ -225,11 +238,111 @@ a.toc-item.current { background: var(--brand-soft); color: var(--brand) !importa
 #browse-view { padding: 4px 8px; }
 .section-title h2, .section-title p { margin: 0 !important; }
 .section-title p { color: var(--muted); }
-.draft-card { max-width: 720px; padding: 28px; border: 1px dashed #b8c4cf; border-radius: 14px;
-  background: #fafbfc; }
-.draft-card h3 { margin-top: 0 !important; }
-.draft-pill { display: inline-block; padding: 2px 10px; border-radius: 999px; background: var(--brand-soft);
-  color: var(--brand); font-size: 12px; font-weight: 600; margin-bottom: 8px; }
+
+/* policy drafting: form */
+/* "hidden" would make the container a scroll box, and the side panels could not stay in view. */
+.gradio-container { overflow-x: clip !important; overflow-y: visible !important; }
+#draft-side { position: sticky; top: 8px; }
+#draft-source { max-height: calc(100vh - 80px); overflow-y: auto; padding: 4px 6px 8px; }
+.area-title { margin: 10px 0 -2px; padding-top: 8px; border-top: 1px solid var(--line); font-size: 12.5px;
+  font-weight: 700; letter-spacing: .04em; text-transform: uppercase; color: var(--brand); }
+#draft-form .area-title:first-child, #draft-form > div > div:first-child .area-title { border-top: none;
+  padding-top: 0; margin-top: 0; }
+.draft-checks .wrap { gap: 4px 6px !important; }
+.draft-checks label { font-size: 13px !important; padding: 3px 7px !important; }
+.draft-checks label input { margin-right: 5px !important; }
+.draft-tight .html-container { padding: 0 2px !important; }
+.field-hint { margin: 0; color: var(--muted); font-size: 13px; }
+.draft-suggest { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; font-size: 13px; }
+.draft-suggest span { color: var(--muted); margin-right: 2px; }
+a.suggest { padding: 4px 11px; border-radius: 999px; border: 1px solid #c9dde3; background: #f5fafb;
+  color: var(--ink) !important; text-decoration: none !important; }
+a.suggest:hover { border-color: var(--brand); background: var(--brand-soft); }
+#draft-go, #draft-go-clause { margin-top: 4px; }
+#draft-downloads { justify-content: flex-end; gap: 8px; margin: 4px 0 -4px; }
+#draft-downloads > * { flex: 0 0 auto !important; min-width: 0 !important; }
+
+/* policy drafting: the draft */
+#draft-view, #draft-view .html-container { padding: 0 !important; }
+.draft-empty { text-align: center; color: var(--muted); padding: 36px 18px; border: 1px dashed #c5d0da;
+  border-radius: 14px; background: #fbfcfd; }
+.draft-empty .panel-empty-icon { margin: 0 auto 10px; }
+.draft-empty h4 { margin: 0 0 4px !important; color: var(--ink); }
+.draft-empty p { margin: 0 auto; max-width: 460px; font-size: 14px; }
+.draft-doc { background: #fff; border: 1px solid var(--line); border-radius: 14px; padding: 22px 26px;
+  color: var(--ink); font-size: 15px; line-height: 1.6; }
+.draft-kicker { font-size: 12px; font-weight: 700; letter-spacing: .05em; text-transform: uppercase;
+  color: var(--brand); }
+h2.draft-title { margin: 2px 0 8px !important; font-size: 1.4rem !important; font-weight: 700; line-height: 1.3; }
+.draft-stats { display: flex; flex-wrap: wrap; gap: 8px; margin: 4px 0 10px; }
+.stat { padding: 3px 10px; border-radius: 999px; font-size: 13px; background: #eef1f4; color: #3e4a59; }
+.stat b { font-variant-numeric: tabular-nums; }
+.stat.ok { background: #e8f5ec; color: #1d6b3a; }
+.stat.gap { background: var(--warn-bg); color: #7a4d00; }
+.stat.warn { background: #fdecea; color: #8a1c12; }
+.draft-route { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; margin: 2px 0 10px; font-size: 14px; }
+.draft-route > span:first-child, .draft-route .matched { color: var(--muted); }
+.draft-preamble { margin: 0 0 10px !important; }
+.draft-note { font-size: 13px; color: var(--muted); background: #f6f8fa; border-left: 3px solid #c5d0da;
+  padding: 8px 12px; border-radius: 6px; }
+.gap-text { background: var(--warn-bg); color: #7a4d00; border-radius: 4px; padding: 0 3px;
+  box-decoration-break: clone; -webkit-box-decoration-break: clone; }
+.draft-warnings { margin: 16px 0 4px; }
+.draft-warnings h4, .draft-coverage h3 { margin: 0 0 8px !important; font-size: 13px !important;
+  text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }
+.draft-warnings .count { display: inline-block; min-width: 20px; padding: 0 6px; border-radius: 10px;
+  background: #fdecea; color: #8a1c12; text-align: center; }
+/* Longhands: Gradio's stylesheet rewrite drops a var() border shorthand followed by a longhand. */
+.draft-warn { padding: 9px 12px; margin: 0 0 8px; border-style: solid; border-width: 1px 1px 1px 4px;
+  border-color: var(--warn-line); border-radius: 8px; background: var(--warn-bg); font-size: 14px; line-height: 1.5; }
+.draft-warn.high { border-color: #e0796e; background: #fdf0ee; }
+.draft-warn p { margin: 1px 0 0 !important; }
+.draft-warn .chips { display: inline-flex; vertical-align: 1px; margin-left: 4px; gap: 4px; }
+.draft-warn .sev { font-size: 11.5px; font-weight: 700; text-transform: uppercase; letter-spacing: .04em;
+  color: #7a4d00; }
+.draft-warn.high .sev { color: #a3261a; }
+section.draft-part { margin-top: 18px; }
+section.draft-part h3 { display: flex; align-items: center; gap: 10px; margin: 0 0 8px !important;
+  padding-bottom: 6px; border-bottom: 1px solid var(--line); font-size: 1.08rem !important; font-weight: 700; }
+.part-n { display: inline-flex; align-items: center; justify-content: center; width: 26px; height: 26px;
+  border-radius: 8px; background: var(--brand); color: #fff; font-size: 14px; flex-shrink: 0; }
+.clause { padding: 8px 0 10px 14px; margin: 0 0 6px; border-left: 3px solid var(--brand-soft); }
+.clause.gap { border-left-color: var(--warn-line); }
+.clause-head { display: flex; align-items: baseline; gap: 8px; flex-wrap: wrap; }
+.clause-n { font-weight: 700; color: var(--brand); font-variant-numeric: tabular-nums; }
+.clause-h { font-weight: 700; }
+p.clause-text { margin: 3px 0 6px !important; }
+.clause-cites { display: flex; align-items: flex-start; gap: 8px; }
+.clause-cites .chips { flex: 1; min-width: 0; }
+.cites-label { font-size: 11.5px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted);
+  line-height: 26px; flex-shrink: 0; }
+.status { margin-left: auto; padding: 0 8px; border-radius: 999px; font-size: 11.5px; font-weight: 600;
+  white-space: nowrap; background: #eef1f4; color: #3e4a59; }
+.status.ok { background: #e8f5ec; color: #1d6b3a; }
+.status.std { background: var(--brand-soft); color: var(--brand); }
+.status.gap { background: var(--warn-bg); color: #7a4d00; }
+a.draft-chip, span.draft-chip { padding: 3px 10px 3px 3px; font-size: 12.5px; }
+a.draft-chip.short, span.draft-chip.short { padding: 2px; }
+.draft-chip .sid { padding: 1px 8px; border-radius: 999px; background: var(--brand); color: #fff;
+  font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 11.5px; white-space: nowrap; }
+.draft-chip .sec { max-width: 260px; }
+.draft-chip.ext .sid { background: #7b8794; }
+.draft-chip .ext { color: var(--muted); }
+.draft-coverage { margin-top: 22px; padding-top: 12px; border-top: 1px solid var(--line); }
+.cov-bar { height: 8px; border-radius: 4px; background: var(--warn-bg); overflow: hidden; margin-bottom: 6px; }
+.cov-bar span { display: block; height: 100%; background: #3f9a62; }
+p.cov-summary { margin: 0 0 8px !important; font-size: 14px; }
+#draft-view table.cov { width: 100%; border-collapse: collapse; font-size: 13.5px; border: none !important;
+  margin: 0; padding: 0; }
+#draft-view table.cov tr { padding: 0; margin: 0; border: none; }
+#draft-view table.cov th { text-align: left; color: var(--muted); font-weight: 600; padding: 4px 8px;
+  border: none; border-bottom: 1px solid var(--line); background: none; }
+#draft-view table.cov td { padding: 4px 8px; border: none; border-bottom: 1px solid #eef1f4; background: none;
+  vertical-align: middle; }
+#draft-view table.cov td.num { font-variant-numeric: tabular-nums; color: var(--muted); width: 48px; }
+#draft-view table.cov tr.cov-part td { padding-top: 10px; font-weight: 700; color: var(--brand);
+  border-bottom: 1px solid var(--line); }
+#draft-view table.cov .status { margin-left: 0; }
 .app-footer { color: var(--muted); font-size: 12.5px; text-align: center; padding: 6px 0 10px; }
-@media (max-width: 900px) { #side-col { position: static; } }
+@media (max-width: 900px) { #side-col, #draft-side { position: static; } }
 """

@@ -144,3 +144,107 @@ def test_cli_ask_prints_the_warning(
     assert main(["ask", "--json", "my e-mail is tm@example.com; strong passwords?"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["warnings"][0]["kind"] == "personal_data"
+
+
+# ---------------------------------------------------------------- more kinds, both languages
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "身份證A123456(7)可唔可以輸入？",  # wrong check digit
+        "電話12345678係咪香港號碼？",  # Hong Kong numbers do not start with 1
+        "電郵 tm@example 唔完整",  # no domain ending
+        "信用卡4111 1111 1111 1112",  # fails the Luhn check
+        "護照號碼H1234太短",  # too short for a passport
+        "打 2827 2827 查詢",  # the PCPD's own enquiry line
+        "e-mail tm@example is incomplete",
+        "passport H1234 is too short",
+    ],
+)
+def test_invalid_identifiers_are_not_flagged_in_either_language(text: str) -> None:
+    assert detect(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "names", "redacted"),
+    [
+        ("Chan Tai Man, HKID A123456(3)", ["Chan Tai Man"], "[NAME], HKID [HKID]"),
+        ("Mr Wong's phone 9123 4567", ["Mr Wong"], "[NAME]'s phone [PHONE]"),
+        (
+            "the phone number of Ms. Lee is 9123 4567",
+            ["Ms. Lee"],
+            "the phone number of [NAME] is [PHONE]",
+        ),
+        (
+            "Peter Chan's e-mail is peter.chan@example.com",
+            ["Peter Chan"],
+            "[NAME]'s e-mail is [EMAIL]",
+        ),
+        ("9123 4567 belongs to Chan Tai-man.", ["Chan Tai-man"], "[PHONE] belongs to [NAME]."),
+        ("HKID A123456(3) (CHAN Tai Man)", ["CHAN Tai Man"], "HKID [HKID] ([NAME])"),
+        ("陳大文 身份證 A123456(3)", ["陳大文"], "[姓名] 身份證 [HKID]"),
+        ("客戶陳大文（身份證號碼A123456(3)）", ["陳大文"], "客戶[姓名]（身份證號碼[HKID]）"),
+        ("陳先生的電話 9123 4567", ["陳先生"], "[姓名]的電話 [電話]"),
+        ("姓名：歐陽大文，電話：91234567", ["歐陽大文"], "姓名：[姓名]，電話：[電話]"),
+        ("91234567係黃小明嘅電話", ["黃小明"], "[電話]係[姓名]嘅電話"),
+        ("李醫生 tm@example.com", ["李醫生"], "[姓名] [電郵]"),
+    ],
+)
+def test_names_next_to_identifiers_are_redacted_too(
+    text: str, names: list[str], redacted: str
+) -> None:
+    findings = detect(text)
+    assert [f.text for f in findings if f.kind == "name"] == names
+    assert redact(text) == redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Chan Tai Man asked whether staff need strong passwords",  # no identifier: left alone
+        "陳大文問員工要唔要設定強密碼",
+        "My HKID is A123456(3). Do staff need strong passwords?",
+        "Hong Kong phone 9123 4567",
+        "Can I paste A123456(3) into ChatGPT?",
+        "Staff's phone 9123 4567",
+        "文件編號 A123456(3)",  # 文件 is a word, not a surname and a given name
+        "任何人電話91234567",
+        "如何處理客戶電話91234567？",
+        "9123 4567. Do staff need strong passwords?",
+        "A123456(7) belongs to Chan Tai Man",  # the HKID is invalid, so nothing is next to it
+    ],
+)
+def test_capitalised_words_and_chinese_words_are_not_taken_for_names(text: str) -> None:
+    assert [f for f in detect(text) if f.kind == "name"] == []
+
+
+def test_a_name_is_named_in_the_warning_but_never_quoted() -> None:
+    english = warnings_for("Chan Tai Man, HKID A123456(3): can I enter it?", "en")
+    assert "a name, an HKID number" in english[0]["message"]
+    assert "Chan" not in english[0]["message"]
+    chinese = warnings_for("陳大文 身份證 A123456(3) 可唔可以輸入？", "zh-Hant")
+    assert "姓名、香港身份證號碼" in chinese[0]["message"]
+    assert "陳大文" not in chinese[0]["message"]
+
+
+def test_names_are_redacted_before_retrieval_and_in_the_json(
+    fixture_assistant: Assistant,
+) -> None:
+    answer = fixture_assistant.ask(
+        "Chan Tai Man, HKID A123456(3), asked: do staff need strong passwords for AI tools?"
+    )
+    assert answer.retrieval is not None
+    assert "Chan" not in answer.retrieval.query and "[NAME]" in answer.retrieval.query
+    assert not answer.refused and answer.citations[0].section.id == "checklist-2025/4"
+    dumped = json.dumps(answer.to_json(trace=True), ensure_ascii=False)
+    assert "Chan Tai Man" not in dumped and "A123456" not in dumped
+    chinese = fixture_assistant.ask("陳大文 身份證 A123456(3)，員工要唔要設定強密碼？")
+    assert chinese.retrieval is not None and "陳大文" not in chinese.retrieval.query
+    assert chinese.question.startswith("[姓名] 身份證 [HKID]")
+
+
+def test_redaction_is_stable_when_applied_twice() -> None:
+    text = "Mr Wong's phone 9123 4567 and 陳大文 身份證 A123456(3)"
+    once = redact(text)
+    assert redact(once) == once

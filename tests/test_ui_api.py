@@ -14,11 +14,12 @@ import pytest
 from gradio_client import Client
 
 from assistant.cli import main
+from assistant.drafting import DraftRequest, checklist_items, draft_policy
 from assistant.feedback import FeedbackStore
 from assistant.pipeline import Assistant
 from assistant.settings import Settings
 from assistant.ui import build_app, launch
-from assistant.ui_render import answer_steps, esc, parse_ref, section_href
+from assistant.ui_render import answer_steps, draft_html, esc, parse_ref, ref_tag, section_href
 from assistant.ui_service import UIService
 from tests.conftest import free_port
 
@@ -26,7 +27,15 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
     pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
 ]
-API_NAMES = {"/ask", "/section", "/documents", "/faq", "/privacy_check", "/feedback"}
+API_NAMES = {"/ask", "/section", "/documents", "/faq", "/privacy_check", "/feedback", "/draft"}
+POLICY_OPTIONS = {
+    "org": "Acme Trading Ltd",
+    "lang": "en",
+    "public_tools": ["ChatGPT Enterprise"],
+    "uses": ["summarising"],
+    "allowed_input": ["hkid"],
+    "mfa": False,
+}
 
 
 @pytest.fixture(scope="module")
@@ -265,3 +274,75 @@ def test_text_and_links_cannot_carry_markup() -> None:
     for bad in ("cite=x/<b>@en", "cite=checklist-2025/4@fr", "other=checklist-2025/4@en", ""):
         assert parse_ref(bad) is None
     assert section_href("cite", 'a/b" onclick="x', "en") == "#"
+
+
+def test_draft_returns_the_drafters_json_for_a_policy(
+    client: Client, fixture_assistant: Assistant
+) -> None:
+    result = client.predict(POLICY_OPTIONS, "", api_name="/draft")
+    corpus = fixture_assistant.snapshot.corpus
+    expected = draft_policy(DraftRequest.from_dict(dict(POLICY_OPTIONS)), corpus).to_json()
+    assert result == json.loads(json.dumps(expected))
+    assert result["mode"] == "policy" and result["org"] == "Acme Trading Ltd"
+    first = result["parts"][0]["clauses"][0]
+    assert first["number"] == "1.1" and "ChatGPT Enterprise" in first["text"]
+    assert first["citations"][0]["section_id"] == "checklist-2025/1"
+    assert len(result["coverage"]) == len(checklist_items())
+    codes = {w["code"] for w in result["warnings"]}
+    assert {"sensitive_public", "no_mfa"} <= codes
+
+
+def test_draft_one_clause_from_a_request_in_cantonese(client: Client) -> None:
+    result = client.predict(None, "幫我寫一條關於AI生成內容加水印嘅條款", api_name="/draft")
+    assert result["mode"] == "clause" and result["lang"] == "zh-Hant"
+    assert result["route"]["item"] == "labelling"
+    (clause,) = [c for part in result["parts"] for c in part["clauses"]]
+    assert clause["number"] == "1.1" and "水印" in clause["text"]
+    assert clause["citations"][0]["section_id"] == "checklist-2025/3"
+    english = client.predict(
+        {"org": "Acme Ltd"}, "a clause on what HR staff must not paste into ChatGPT",
+        api_name="/draft",
+    )  # fmt: skip
+    assert english["lang"] == "en" and english["route"]["item"] == "prohibited_input"
+    assert "Acme Ltd" in english["parts"][0]["clauses"][0]["text"]
+
+
+def test_draft_errors_say_what_to_fix(client: Client) -> None:
+    with pytest.raises(Exception, match="organisation name is empty"):
+        client.predict({"lang": "en"}, "", api_name="/draft")
+    with pytest.raises(Exception, match="unknown drafting option"):
+        client.predict({"org": "Acme", "colour": "blue"}, "", api_name="/draft")
+    with pytest.raises(Exception, match="could not tell which part"):
+        client.predict(None, "zzz qqq", api_name="/draft")
+
+
+def test_draft_page_shows_chips_quotes_and_escapes_input(
+    ui_settings: Settings, fixture_assistant: Assistant, tmp_path: Path
+) -> None:
+    service = UIService(ui_settings, fixture_assistant)
+    options = service.draft_options(
+        {"org": "<img src=x onerror=alert(1)> Ltd", "lang": "en", "mfa": "no",
+         "anonymise": "unset", "human_review": "yes", "uses": ["drafting"], "retention": ""}
+    )  # fmt: skip
+    assert options["mfa"] is False and options["anonymise"] is None and options["human_review"]
+    draft = service.draft(options)
+    data = draft.to_json()
+    page = draft_html(data, "en", service.draft_ids)
+    assert "<img" not in page and "&lt;img src=x" in page
+    assert page.count('class="clause ') == len(checklist_items())
+    # The Checklist chip of clause 2.1 names the clause, so the panel can highlight what it follows.
+    assert 'href="#draft=checklist-2025/2@en~2.1"' in page and ">checklist-2025/2<" in page
+    assert parse_ref("draft=checklist-2025/2@en~2.1") == ("draft", "checklist-2025/2", "en")
+    assert ref_tag("draft=checklist-2025/2@en~2.1") == "2.1"
+    assert parse_ref("draft=checklist-2025/2@en~<b>") is None
+    quotes = service.draft_quotes(data)["2.1|checklist-2025/2@en"]
+    panel = service.draft_section_html("checklist-2025/2", "en", "en", quotes)
+    assert panel is not None and "<mark>" in panel and "what the clause follows" in panel
+    # Sections the fixture index lacks are opened from the bundled corpus the drafter cites.
+    assert "checklist-2025/3" not in service.known_ids and "checklist-2025/3" in service.draft_ids
+    other = service.draft_section_html("checklist-2025/3", "zh-Hant", "zh-Hant")
+    assert other is not None and "合法及合乎道德" in other
+    markdown, docx = service.draft_files(draft)
+    assert markdown.name == "gen-ai-policy-img-src-x-onerror-alert-1-ltd.md"
+    assert markdown.read_text("utf-8").startswith("# <img src=x onerror=alert(1)> Ltd Policy")
+    assert docx.suffix == ".docx" and docx.stat().st_size > 0

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from assistant.drafting import checklist_items
 from assistant.feedback import feedback_path
 from assistant.index import build_index
 from assistant.pipeline import Assistant
@@ -330,3 +331,79 @@ def test_browse_tab_and_common_questions(page: Page, app_url: str) -> None:
     expect(answer).to_have_count(1)
     expect(page.locator("#chatbot .user-text").last).to_contain_text("What security measures")
     shot(page, "13-common-question-asked")
+
+
+def test_draft_a_policy_and_a_clause_with_citations_and_downloads(page: Page, app_url: str) -> None:
+    open_app(page, app_url)
+    page.get_by_role("tab", name="Draft a policy clause").click()
+    view = page.locator("#draft-view")
+    expect(view.locator(".draft-empty")).to_be_visible()
+    page.locator("#draft-go").click()
+    expect(view.locator(".notice")).to_have_text(
+        "Enter the organisation's name to draft a whole policy."
+    )
+    page.fill("#draft-org input", "Acme Trading Ltd")
+    page.fill("#draft-public-tools textarea", "ChatGPT Enterprise")
+    page.locator("#draft-uses label", has_text="summarising information").click()
+    page.locator("#draft-allowed-input label", has_text="Hong Kong Identity Card numbers").click()
+    page.locator("#draft-mfa label", has_text="Not required").click()
+    page.locator("#draft-go").click()
+    expect(view.locator(".draft-title")).to_have_text(
+        "Acme Trading Ltd Policy on Employees' Use of Generative AI"
+    )
+    clauses = view.locator(".clause")
+    expect(clauses).to_have_count(len(checklist_items()))
+    expect(clauses.first.locator(".clause-n")).to_have_text("1.1")
+    expect(clauses.first).to_contain_text("ChatGPT Enterprise")
+    expect(view.locator(".clause", has_text="Permitted purposes")).to_contain_text(
+        "summarising information"
+    )
+    # Going against the guidance is flagged: HKID numbers into a public tool, no MFA.
+    high = view.locator(".draft-warn.high")
+    expect(high).to_have_count(2)
+    expect(high.nth(1)).to_contain_text("multi-factor authentication")
+    rows = view.locator("table.cov tbody tr:not(.cov-part)")
+    expect(rows).to_have_count(len(checklist_items()))
+    expect(view.locator("table.cov tr", has_text="Who the policy applies to")).to_contain_text(
+        "To complete"
+    )
+    chip = clauses.nth(3).locator("a.draft-chip").first  # 2.1 Information that may be entered
+    expect(chip).to_contain_text("checklist-2025/2")
+    chip.click()
+    panel = page.locator("#draft-source")
+    expect(panel.locator(".src-heading")).to_have_text("2 Protection of personal data privacy")
+    expect(panel).to_contain_text("delete it under the retention policy")
+    expect(panel.locator("mark").first).to_be_visible()  # the lines the clause follows
+    # The form folds away once the draft is made; the draft, not the form, is read next.
+    expect(page.locator("#draft-public-tools textarea")).to_be_hidden()
+    view.locator(".draft-warnings").evaluate("e => e.scrollIntoView()")
+    shot(page, "14-draft")
+    with page.expect_download() as download:
+        page.locator("#draft-md").click()
+    assert download.value.suggested_filename == "gen-ai-policy-acme-trading-ltd.md"
+    markdown = Path(download.value.path()).read_text("utf-8")
+    assert markdown.startswith("# Acme Trading Ltd Policy on Employees' Use of Generative AI")
+    assert "`checklist-2025/2`" in markdown and "## Checklist coverage" in markdown
+    expect(page.locator("#draft-docx")).to_be_visible()
+
+    # One clause asked for in Cantonese, picked from the examples.
+    page.get_by_role("tab", name="One clause").click()
+    page.locator("#draft-suggest a.suggest", has_text="水印").click()
+    expect(page.locator("#draft-request textarea")).to_have_value(
+        "幫我寫一條關於AI生成內容加水印嘅條款"
+    )
+    page.locator("#draft-go-clause").click()
+    expect(view.locator(".draft-kicker")).to_have_text("Clause draft · 繁體中文")
+    expect(view.locator(".clause")).to_have_count(1)
+    expect(view.locator(".clause-n")).to_have_text("1.1")
+    expect(view.locator(".clause-h")).to_have_text("加上水印／標籤")
+    expect(view.locator(".clause-text")).to_contain_text("Acme Trading Ltd以外人士")
+    view.locator(".clause a.draft-chip", has_text="checklist-2025/3").click()
+    expect(panel.locator(".src-heading")).to_have_text("3 合法及合乎道德的使用及預防偏見")
+    expect(panel.locator("mark").first).to_contain_text("水印")
+    shot(page, "15-draft-clause")
+    # The interface language relabels the tab and redraws the draft's labels, not its text.
+    page.locator("#ui-lang label", has_text="繁體中文").click()
+    expect(page.locator("#draft-go-clause")).to_have_text("草擬條文")
+    expect(view.locator(".draft-kicker")).to_have_text("條文草稿 · 繁體中文")
+    expect(view.locator(".clause-h")).to_have_text("加上水印／標籤")
