@@ -20,7 +20,12 @@ import numpy as np
 
 from assistant.corpus import Section
 from assistant.embeddings import Embedder
-from assistant.grounding import check_support, closest_sentence, section_context
+from assistant.grounding import (
+    SEMANTIC_LEXICAL_FLOOR,
+    check_support,
+    closest_sentence,
+    section_context,
+)
 from assistant.text import detect_lang, split_sentences, strip_markdown
 from assistant.tokenize import to_simplified
 
@@ -203,17 +208,19 @@ class Verifier:
         for section_id in own + others:
             section = self.sections[section_id]
             sentences, vectors = self._sentences(section)
-            if vector is None and self.embedder is not None:
-                vector = self.embedder.embed_passages([text])[0]
-            support = check_support(
-                text,
-                section.text,
-                self.embedder,
-                sentences,
-                vectors,
-                vector,
-                context=self._contexts[section_id],
+            context = self._contexts[section_id]
+            # Words first: quotes, changed numbers and sentences too far from the text are decided
+            # without the embedder, which is needed (once per sentence) only for the rest.
+            support = check_support(text, section.text, None, sentences, context=context)
+            undecided = not support.verbatim and (
+                support.supported or support.lexical >= SEMANTIC_LEXICAL_FLOOR
             )
+            if undecided and support.reason != "numbers" and self.embedder is not None:
+                if vector is None:
+                    vector = self.embedder.embed_passages([text])[0]
+                support = check_support(
+                    text, section.text, self.embedder, sentences, vectors, vector, context=context
+                )
             if support.supported:
                 result.section_id = section_id
                 result.recited = section_id not in cited
