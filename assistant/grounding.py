@@ -137,7 +137,8 @@ def check_support(
         cosines = vectors @ query
         semantic = [float(np.max(cosines[a:b])) for a, b in spans]
     best_semantic = max(semantic) if semantic else None
-    if not _numbers(sentence) <= _numbers(source) | _numbers(context):
+    numbers, context_numbers = _numbers(sentence), _numbers(context)
+    if not numbers <= _numbers(source) | context_numbers:
         return Support(False, False, max(lexical), best_semantic, "numbers")
     supporting = [
         k
@@ -155,6 +156,15 @@ def check_support(
     if not supporting:
         reason = "lexical" if max(lexical) < LEXICAL_SUPPORT else "semantic"
         return Support(False, False, max(lexical), best_semantic, reason)
+    # Its numbers must be those of the passage it restates, not others found elsewhere in the
+    # section ("paragraphs 31-26" for "24-26" when paragraph 31 is mentioned further on).
+    supporting = [
+        k
+        for k in supporting
+        if numbers <= context_numbers.union(*(_numbers(c) for c in candidates[slice(*spans[k])]))
+    ]
+    if not supporting:
+        return Support(False, False, max(lexical), best_semantic, "numbers")
     # The passage it most likely restates: most of its words, then the closest embedding.
     k = max(supporting, key=lambda j: (lexical[j], semantic[j] if semantic else 0.0))
     sem = semantic[k] if semantic else None

@@ -405,6 +405,19 @@ def test_support_must_come_from_one_passage_not_words_scattered_over_a_section()
     assert not scattered.supported and scattered.reason == "lexical"
     local = check_support("Staff report incidents to the IT desk and use strong passwords.", source)
     assert local.supported
+    paragraphs = (
+        "Paragraphs 24-26 explain that the level of risk depends on how a system is used. "
+        "Vendors are covered elsewhere. Audits are covered elsewhere. "
+        "Paragraph 31 explains human oversight."
+    )
+    moved = check_support(
+        "Paragraphs 31-26 explain that the level of risk depends on use.", paragraphs
+    )
+    assert not moved.supported and moved.reason == "numbers"
+    kept = check_support(
+        "Paragraphs 24-26 explain that the level of risk depends on use.", paragraphs
+    )
+    assert kept.supported
 
 
 def test_links_and_placeholders_in_brackets_are_not_taken_for_citations() -> None:
