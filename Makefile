@@ -14,7 +14,9 @@ $(BIN)/activate:
 	$(BIN)/pip install -q --upgrade pip
 
 # Default install: no torch.
+# Earlier versions used opencc-python-reimplemented, which installs the same `opencc` module name.
 $(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip uninstall -q -y opencc-python-reimplemented 2>/dev/null || true
 	$(BIN)/pip install -q -e .
 	touch $@
 
@@ -58,6 +60,7 @@ index: $(VENV)/.installed
 
 eval: $(VENV)/.installed-dev
 	$(BIN)/assistant eval --report evals/report.md
+	$(BIN)/assistant eval --gold evals/heldout.jsonl --report evals/heldout-report.md
 
 clean:
 	rm -rf $(VENV) index/gen-* index/cache index/CURRENT

@@ -250,6 +250,10 @@ def _chroma_server(path: Path, port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("the Chroma server did not start")
 
 
+# A copy's doc id is the original's plus "-cNNN"; a plain "-c" test would also match
+# "compliance-checks", whose chunks were then re-embedded at every scale.
+_COPY_RE = re.compile(r"-c\d{3}$")
+
 _ORGS = ["Harbour Bank", "Kowloon Logistics", "Peak Insurance", "Lantau Clinics", "Victoria Retail"]
 
 
@@ -310,12 +314,12 @@ def _seed_scaled_cache(settings: Settings, base_cache: Path, embedder: Any, seed
     originals = {
         (c.section_id, c.lang, c.position): v
         for c in chunks
-        if "-c" not in c.doc_id and (v := source.get(c.hash)) is not None
+        if not _COPY_RE.search(c.doc_id) and (v := source.get(c.hash)) is not None
     }
     keep: set[str] = set()
     for chunk in chunks:
         doc, key = chunk.section_id.split("/", 1)
-        original_id = f"{doc.split('-c')[0]}/{key}"
+        original_id = f"{_COPY_RE.sub('', doc)}/{key}"
         base = originals.get(
             (original_id, chunk.lang, chunk.position), originals.get((original_id, chunk.lang, 0))
         )
@@ -323,7 +327,7 @@ def _seed_scaled_cache(settings: Settings, base_cache: Path, embedder: Any, seed
             continue
         noisy = (
             base + rng.normal(0, 0.01, base.shape).astype(np.float32)
-            if "-c" in chunk.doc_id
+            if _COPY_RE.search(chunk.doc_id)
             else base
         )
         target.put(chunk.hash, noisy / np.linalg.norm(noisy))

@@ -127,7 +127,8 @@ def _heading_questions(retriever: Any) -> list[str]:
             questions.append(f"What does the guidance say about {section.heading.lower()}?")
         else:
             questions.append(f"關於{section.heading}有咩要留意？")
-    return questions[::3]
+    # Organisation copies repeat headings; a repeated question adds search time, not information.
+    return list(dict.fromkeys(questions))[::3]
 
 
 def calibrate_generation(folder: Path, settings: Settings, embedder: Embedder) -> RefusalModel:

@@ -64,9 +64,13 @@ def _converter():  # type: ignore[no-untyped-def]
     return OpenCC("t2s")
 
 
+_HAN_CHAR_RE = re.compile(f"[{HAN}]")
+
+
 def to_simplified(text: str) -> str:
     """Traditional -> Simplified, for matching only."""
-    return _converter().convert(text)
+    # The converter costs about a millisecond per chunk even on pure English text.
+    return _converter().convert(text) if _HAN_CHAR_RE.search(text) else text
 
 
 def _data_lines(name: str) -> list[str]:
@@ -123,7 +127,10 @@ def _is_lone_digit(word: str) -> bool:
 
 def reference_tokens(text: str) -> list[str]:
     """Canonical tokens for section references (DPP 4 -> dpp4, 第三部分 -> part3, 1.3 -> 1.3)."""
-    folded = normalise(text)
+    return _reference_tokens_of_folded(normalise(text))
+
+
+def _reference_tokens_of_folded(folded: str) -> list[str]:
     tokens = [
         template.format(_number(m.group(1))) if m.groups() else template
         for pattern, template in _REFERENCE_PATTERNS
@@ -137,7 +144,7 @@ def tokenize(text: str, keep_stopwords: bool = False) -> list[str]:
     """Tokens for BM25: references, stemmed English words, jieba words and Han bigrams."""
     folded = normalise(text)
     stop = frozenset() if keep_stopwords else _stopwords()
-    tokens = reference_tokens(text)
+    tokens = _reference_tokens_of_folded(folded)
     latin = _POSSESSIVE_RE.sub("", _HAN_RUN_RE.sub(" ", folded))
     tokens.extend(
         _stem(w) for w in _WORD_RE.findall(latin) if w not in stop and not _is_lone_digit(w)
@@ -154,7 +161,7 @@ def content_terms(text: str) -> set[str]:
     """Distinct topical words of a question (no bigrams), used for lexical coverage."""
     folded = normalise(text)
     stop = _stopwords()
-    terms = set(reference_tokens(text))
+    terms = set(_reference_tokens_of_folded(folded))
     latin = _POSSESSIVE_RE.sub("", _HAN_RUN_RE.sub(" ", folded))
     terms.update(_stem(w) for w in _WORD_RE.findall(latin) if w not in stop and len(w) > 1)
     for run in _HAN_RUN_RE.findall(folded):
