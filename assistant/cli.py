@@ -284,6 +284,12 @@ def _add_draft_parser(sub: Any) -> None:
     p.add_argument("--request", help="draft one clause from a request in words instead")
     p.add_argument("--format", choices=["md", "docx", "json"], default="md", help="default md")
     p.add_argument("--out", metavar="FILE", help="write to FILE (required for docx)")
+    p.add_argument(
+        "--polish",
+        action="store_true",
+        help="let the configured LLM reword each clause; a rewording that loses or adds "
+        "anything is discarded",
+    )
     p.set_defaults(func=cmd_draft)
 
 
@@ -295,10 +301,17 @@ def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
         draft_clause,
         draft_policy,
         index_retriever,
+        polish_draft,
     )
+    from assistant.llm import clause_rewriter, llm_configured
 
     if args.format == "docx" and not args.out:
         return _fail("--format docx needs --out FILE", EXIT_USAGE)
+    if args.polish and not llm_configured(settings):
+        return _fail(
+            "--polish needs an LLM: set ASSISTANT_LLM_BASE_URL (and ASSISTANT_LLM_MODEL)",
+            EXIT_USAGE,
+        )
     if not args.org.strip() and not args.request:
         return _fail('give --org NAME for a policy, or --request "..." for one clause', EXIT_USAGE)
     names = [d for _, d, _ in _DRAFT_LISTS + _DRAFT_TEXTS + _DRAFT_SWITCHES]
@@ -320,6 +333,9 @@ def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
             draft = draft_policy(request, corpus)
     except DraftError as exc:
         return _fail(str(exc), EXIT_USAGE)
+    if args.polish:
+        draft = polish_draft(draft, clause_rewriter(settings))
+        print(_polish_summary(draft.polish_log), file=sys.stderr)
     try:
         if args.format == "docx":
             draft.to_docx(args.out)
@@ -337,6 +353,13 @@ def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
         return _fail(f"cannot write {args.out}: {exc.strerror or exc}")
     print(f"draft written to {args.out}", file=sys.stderr)
     return 0
+
+
+def _polish_summary(log: list[dict[str, Any]]) -> str:
+    kept = [entry for entry in log if not entry["accepted"]]
+    lines = [f"polish: {len(log) - len(kept)} of {len(log)} clauses reworded by the LLM"]
+    lines += [f"  clause {e['clause']} kept as drafted: {'; '.join(e['problems'])}" for e in kept]
+    return "\n".join(lines)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -316,6 +316,33 @@ class _Delta:
 # ---------------------------------------------------------------- prompts
 
 
+def polish_messages(clause: str, lang: str) -> list[ChatMessage]:
+    """Reword one policy clause; drafting's verifier decides whether the result may be used."""
+    language = "English" if lang == "en" else "Traditional Chinese as written in Hong Kong"
+    rules = (
+        f"You edit workplace policy clauses. Reword the clause in clear, plain {language}. "
+        "Keep every fact, number, name, placeholder in square brackets and every prohibition. "
+        "Add nothing new and do not add headings. Reply with the reworded clause only."
+    )
+    return [
+        ChatMessage(role=MessageRole.SYSTEM, content=rules),
+        ChatMessage(role=MessageRole.USER, content=clause),
+    ]
+
+
+def clause_rewriter(settings: Settings, llm: LLM | None = None) -> Callable[[str, str], str]:
+    """``rewrite(text, lang)`` for drafting's optional polish: one chat request per clause."""
+    model = llm or make_llm(settings)
+
+    def rewrite(text: str, lang: str) -> str:
+        messages = polish_messages(text, lang)
+        return _call_within(
+            lambda: str(model.chat(messages).message.content or ""), settings.llm_timeout_s
+        )
+
+    return rewrite
+
+
 def answer_messages(question: str, sections: list[Section], lang: str) -> list[ChatMessage]:
     """The system rules, then the sections (each under its id) and the question."""
     blocks = []

@@ -25,7 +25,8 @@ RRF_K = 60
 CANDIDATES = 40
 # An overview section loses to its own subsection when both match: users ask about specifics.
 PARENT_PENALTY = 0.85
-SCORE_WEIGHT = 0.03
+BM25_WEIGHT = 0.03
+DENSE_WEIGHT = 0.03
 _NAME_RE = re.compile(r"\b(?:[A-Z]{2,}[a-z]?|[A-Z][a-z]+(?:'s)?)\b")
 
 
@@ -204,10 +205,10 @@ class HybridRetriever(BaseRetriever):
         dense_span = max(dense_values, default=0.0) - dense_floor
         for section_id in fused:
             if bm25_best > 0:
-                fused[section_id] += SCORE_WEIGHT * bm25_by_section.get(section_id, 0.0) / bm25_best
+                fused[section_id] += BM25_WEIGHT * bm25_by_section.get(section_id, 0.0) / bm25_best
             if dense_span > 0 and section_id in dense_by_section:
                 fused[section_id] += (
-                    SCORE_WEIGHT * (dense_by_section[section_id] - dense_floor) / dense_span
+                    DENSE_WEIGHT * (dense_by_section[section_id] - dense_floor) / dense_span
                 )
         present = set(fused)
         for section_id in present:

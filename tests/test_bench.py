@@ -3,10 +3,13 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from assistant.bench import make_scaled_corpus, run_bench
+from assistant.bench import _run_probe, _seed_scaled_cache, make_scaled_corpus, run_bench
+from assistant.chunking import chunk_sections
 from assistant.corpus import check_corpus, load_corpus
+from assistant.index import EmbeddingCache, _safe
 from assistant.settings import Settings
 from tests.conftest import FIXTURE_CORPUS, PROJECT_ROOT
 
@@ -25,6 +28,44 @@ def test_scaled_corpus_is_a_valid_corpus_of_organisation_copies(tmp_path: Path) 
         for line in original.section("checklist-2025/4", "en").text.splitlines()
         if line.strip()
     )
+
+
+class _NamedEmbedder:
+    name = "fake-embedder"
+    dim = 8
+
+
+def test_every_copy_chunk_gets_a_seeded_vector(tmp_path: Path) -> None:
+    # The shipped corpus has a document id containing "-c" (compliance-checks), which once made
+    # its copies miss their originals and be re-embedded at every scale.
+    source = PROJECT_ROOT / "corpus"
+    base = EmbeddingCache(tmp_path / "base.npz", _NamedEmbedder.dim)
+    rng = np.random.default_rng(0)
+    originals = chunk_sections(load_corpus(source).sections)
+    for chunk in originals:
+        base.put(chunk.hash, rng.normal(size=_NamedEmbedder.dim).astype(np.float32))
+    base.save(keep={c.hash for c in originals})
+    make_scaled_corpus(source, tmp_path / "corpus", 2)
+    scaled = Settings.from_env(
+        env={}, corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "i", data_dir=tmp_path / "d"
+    )
+    _seed_scaled_cache(scaled, base.path, _NamedEmbedder())
+    seeded = EmbeddingCache(
+        scaled.index_dir / "cache" / f"{_safe(_NamedEmbedder.name)}.npz", _NamedEmbedder.dim
+    )
+    copies = chunk_sections(load_corpus(tmp_path / "corpus").sections)
+    assert any(c.doc_id == "compliance-checks-c001" for c in copies)
+    missing = [c.section_id for c in copies if seeded.get(c.hash) is None]
+    assert missing == []
+
+
+def test_probe_reports_its_own_memory_not_its_parents(built_settings: Settings) -> None:
+    ballast = np.ones(1_500 * 2**20, dtype=np.uint8)  # 1.5 GB held by this (parent) process
+    result = _run_probe(
+        built_settings, {"en": ["What is DPP4 about?"], "zh-Hant": ["第4原則講咩？"]}, 1
+    )
+    assert ballast.sum() == ballast.size
+    assert 50 < result["peak_rss_mb"] < 1_500
 
 
 @pytest.mark.slow

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import docx
 import pytest
@@ -26,7 +27,8 @@ from assistant.drafting import (
     resolve_lookup,
     route_request,
 )
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, free_port
+from tests.test_llm import FakeOpenAIServer
 
 REAL_CORPUS = PROJECT_ROOT / "corpus"
 AREAS = [f"checklist-2025/{n}" for n in range(1, 6)]
@@ -502,3 +504,47 @@ def test_cli_writes_docx_through_the_real_entry_point(tmp_path: Path) -> None:
     assert result.stdout == ""
     body = "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
     assert "Acme僱員使用生成式人工智能政策" in body and "90日內刪除" in body
+
+
+def _reword(messages: list[dict[str, Any]]) -> str:
+    clause = next(m["content"] for m in messages if m["role"] == "user")
+    return clause.replace("Employees", "Staff").replace("90 days", "a while")
+
+
+def test_cli_polish_rewords_through_an_openai_compatible_server(
+    cli_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["draft", "--org", "Acme", "--retention", "90 days", "--polish", "--format", "json"]
+    monkeypatch.delenv("ASSISTANT_LLM_BASE_URL", raising=False)
+    assert main(args) == 2 and "--polish needs an LLM" in capsys.readouterr().err
+
+    with FakeOpenAIServer(reply=_reword) as server:
+        monkeypatch.setenv("ASSISTANT_LLM_BASE_URL", server.url)
+        monkeypatch.setenv("ASSISTANT_LLM_MODEL", "fake-model")
+        code = main(args)
+        out = capsys.readouterr()
+    assert code == 0, out.err
+    clauses = [c for part in json.loads(out.out)["parts"] for c in part["clauses"]]
+    assert len(server.requests) == len(clauses)
+    assert server.requests[0]["messages"][0]["role"] == "system"
+    reworded = [c for c in clauses if c["polished"]]
+    assert reworded and all("Employees" not in c["text"] for c in reworded)
+    # Dropping the retention period is caught, and that clause stays as drafted.
+    kept = [c for c in clauses if "90 days" in c["text"]]
+    assert kept and not any(c["polished"] for c in kept)
+    assert "kept as drafted: lost required element '90 days'" in out.err
+    assert f"{len(reworded)} of {len(clauses)} clauses reworded" in out.err
+
+
+def test_cli_polish_with_the_llm_down_keeps_the_whole_draft(
+    cli_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plain = ["draft", "--org", "Acme", "--format", "md"]
+    assert main(plain) == 0
+    expected = capsys.readouterr().out
+    monkeypatch.setenv("ASSISTANT_LLM_BASE_URL", f"http://127.0.0.1:{free_port()}/v1")
+    monkeypatch.setenv("ASSISTANT_LLM_TIMEOUT_S", "2")
+    assert main([*plain, "--polish"]) == 0
+    out = capsys.readouterr()
+    assert out.out == expected
+    assert "0 of" in out.err and "rewrite failed" in out.err

@@ -1,0 +1,18 @@
+"""Names every drafting module shares: the languages, the coverage statuses and the error."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.text import HAN
+
+LANGS = ("en", "zh-Hant")
+ADDRESSED, DEFAULT, MISSING, ABSENT = "addressed", "default", "missing", "absent"
+
+_CJK = f"{HAN}\u3000-\u303f\uff00-\uffef"
+# YAML folds line breaks into spaces; between Chinese characters those spaces are not wanted.
+_CJK_SPACE_RE = re.compile(f"(?<=[{_CJK}])\\s+|\\s+(?=[{_CJK}])")
+
+
+class DraftError(ValueError):
+    """A drafting request that cannot be served as given; the message is one line for people."""

@@ -1,0 +1,265 @@
+"""Drafting a whole policy or one clause asked for in words, routed to its Checklist item."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from typing import Any
+
+from assistant.drafting.common import ABSENT, LANGS, DraftError
+from assistant.drafting.draft_warnings import _warnings
+from assistant.drafting.items import (
+    ChecklistItem,
+    _find,
+    _item,
+    _items_data,
+    _pattern,
+    _wording,
+    checklist_items,
+)
+from assistant.drafting.model import CoverageEntry, PolicyDraft, PolicyPart, Route
+from assistant.drafting.render import _Renderer
+from assistant.drafting.request import DraftRequest
+from assistant.drafting.sections import SectionsLookup, resolve_lookup
+from assistant.text import detect_lang, fold_width, has_control_chars
+from assistant.tokenize import normalise
+
+MAX_REQUEST_CHARS = 4000
+
+
+# ---------------------------------------------------------------- drafting
+
+
+def _numbering(
+    keys: Iterable[str] | None = None,
+) -> tuple[list[tuple[dict[str, Any], list[ChecklistItem]]], dict[str, str]]:
+    """Parts with their items (optionally only some items) and each item's clause number."""
+    wanted = None if keys is None else set(keys)
+    parts, numbers = [], {}
+    for part in _items_data()["parts"]:
+        items = [i for i in checklist_items() if i.part == part["key"]]
+        if wanted is not None:
+            items = [i for i in items if i.key in wanted]
+        if not items:
+            continue
+        parts.append((part, items))
+        for j, item in enumerate(items, start=1):
+            numbers[item.key] = f"{len(parts)}.{j}"
+    return parts, numbers
+
+
+def _assemble(
+    request: DraftRequest,
+    lookup: SectionsLookup,
+    mode: str,
+    keys: list[str] | None = None,
+    who: str | None = None,
+    route: Route | None = None,
+) -> PolicyDraft:
+    parts_spec, numbers = _numbering(keys)
+    # A single clause has no clause 6.3 to point to: cross-references become plain descriptions.
+    renderer = _Renderer(request, lookup, numbers if mode == "policy" else {}, who)
+    w = _wording(request.lang)
+    parts: list[PolicyPart] = []
+    for part, items in parts_spec:
+        number = str(len(parts) + 1)
+        clauses = [renderer.clause(item, numbers[item.key]) for item in items]
+        parts.append(PolicyPart(number, part["key"], part[request.lang], part["section"], clauses))
+    by_item = {c.item: c for c in (c for p in parts for c in p.clauses)}
+    coverage = []
+    for item in checklist_items():
+        clause = by_item.get(item.key)
+        if clause is None and mode == "clause":
+            continue
+        coverage.append(
+            CoverageEntry(
+                item=item.key,
+                label=item.label(request.lang),
+                section_id=item.section_id,
+                status=clause.status if clause else ABSENT,
+                clause=clause.number if clause else "",
+            )
+        )
+    warnings = _warnings(renderer)
+    if keys is not None:
+        warnings = [x for x in warnings if set(x.items) & set(keys)]
+    if mode == "policy":
+        title = str(w["title"]).format(org=request.org)
+        preamble = " ".join(str(w["preamble"]).format(org=request.org).split())
+    else:
+        title = str(w["clause_title"]).format(
+            label=_item(keys[0]).label(request.lang) if keys else ""
+        )
+        preamble = ""
+    note = str(w["note"]) if request.lang == "zh-Hant" else " ".join(str(w["note"]).split())
+    return PolicyDraft(
+        mode=mode,
+        lang=request.lang,
+        org=request.org,
+        title=title,
+        preamble=preamble,
+        note=note,
+        parts=parts,
+        coverage=coverage,
+        warnings=warnings,
+        request=request,
+        route=route,
+    )
+
+
+def draft_policy(request: DraftRequest, sections_lookup: Any = None) -> PolicyDraft:
+    """A whole policy: numbered clauses for every Checklist area, coverage report and warnings.
+
+    ``sections_lookup`` resolves citations: see ``resolve_lookup`` for what it may be.
+    """
+    request.validate()
+    return _assemble(request, resolve_lookup(sections_lookup), "policy")
+
+
+# ---------------------------------------------------------------- free-text requests
+
+
+def _negated(text: str) -> bool:
+    folded = normalise(text)
+    for form in _items_data()["question_forms"]:
+        folded = folded.replace(normalise(form), " ")
+    return any(_pattern(word).regex.search(folded) for word in _items_data()["negations"])
+
+
+def _without_request_verb(folded: str) -> str:
+    data = _items_data()
+    if not any(_pattern(w).regex.search(folded) for w in data["clause_words"]):
+        return folded
+    found = [m for m in (_pattern(v).regex.search(folded) for v in data["request_verbs"]) if m]
+    if not found:
+        return folded
+    first = min(found, key=lambda m: m.start())
+    return folded[: first.start()] + " " + folded[first.end() :]
+
+
+def route_request(text: str, retriever: Any = None, lang: str | None = None) -> Route:
+    """The Checklist item a free-text request is about: keywords first, then the retriever."""
+    folded = _without_request_verb(normalise(fold_width(text)))
+    best: tuple[float, int, ChecklistItem, list[str]] | None = None
+    for order, item in enumerate(checklist_items()):
+        hits = [p for p in (_pattern(k) for k in item.keywords) if p.regex.search(folded)]
+        score = sum(p.weight for p in hits)
+        if score and (best is None or score > best[0]):
+            best = (score, order, item, [p.value for p in hits])
+    if best is None and _find(text, "data_categories"):
+        best = (1.0, 0, _item("permitted_input"), [])
+    if best is not None:
+        item, matched = best[2], best[3]
+        negated = False
+        if item.key in ("permitted_input", "prohibited_input"):
+            negated = item.key == "prohibited_input" or _negated(text)
+            item = _item("prohibited_input" if negated else "permitted_input")
+        return Route(item.key, item.section_id, "keywords", tuple(matched), negated)
+    if retriever is not None:
+        result = retriever.search(text, lang=lang)
+        first_items: dict[str, str] = {}
+        for item in checklist_items():
+            first_items.setdefault(item.section_id, item.key)
+        # Only a top hit with lexical evidence: dense scores alone rank even nonsense somewhere.
+        for hit in result.hits[:3]:
+            if hit.section_id in first_items and (getattr(hit, "bm25_score", None) or 0) > 0:
+                key = first_items[hit.section_id]
+                return Route(key, hit.section_id, "retriever")
+    raise DraftError(
+        "could not tell which part of the Checklist the request is about: mention a topic such as "
+        "tools, personal data, output, watermarks, devices, passwords, incidents or violations"
+    )
+
+
+def _request_from_text(
+    text: str, route: Route, base: DraftRequest
+) -> tuple[DraftRequest, str | None]:
+    """Fill what the free text names (tools, department, information types) into the request."""
+    data = _items_data()
+    req = copy.deepcopy(base)
+    folded = normalise(text)
+    tools = [t for t in data["public_tools"] if _pattern(t).regex.search(folded)]
+    req.public_tools = list(dict.fromkeys(req.public_tools + tools))
+    roles = _find(text, "roles")
+    role_spans = [span for _, span in roles]
+    categories = [
+        key
+        for key, (start, end) in sorted(_find(text, "data_categories"), key=lambda kv: kv[1])
+        if not any(s <= start and end <= e for s, e in role_spans)
+    ]
+    labels = [data["data_categories"][k][req.lang] for k in categories]
+    if route.item == "prohibited_input":
+        req.prohibited_input = list(dict.fromkeys(req.prohibited_input + labels))
+    elif route.item == "permitted_input":
+        req.allowed_input = list(dict.fromkeys(req.allowed_input + labels))
+    who = None
+    if roles:
+        role = data["roles"][roles[0][0]][req.lang]
+        who = str(_wording(req.lang)["who_role"]).format(role=role)
+        if route.item == "users" and not req.users:
+            req.users = [role]
+        if route.item == "applicability" and not req.applies_to:
+            req.applies_to = [role]
+    elif tools:
+        who = _wording(req.lang)["who"]
+    return req, who
+
+
+def draft_clause(
+    free_text: str,
+    sections_lookup: Any = None,
+    *,
+    lang: str | None = None,
+    base: DraftRequest | None = None,
+    retriever: Any = None,
+) -> PolicyDraft:
+    """One clause asked for in words (English, Chinese or Cantonese), routed to its Checklist item.
+
+    ``lang`` defaults to the request's own language. ``base`` supplies the organisation's other
+    answers (name, contacts...) when the form was also filled in; ``retriever`` (anything with
+    ``search(text, lang=...)``) is consulted only when no keyword matches.
+    """
+    text = (free_text or "").strip()
+    if not text:
+        raise DraftError("the request is empty: describe the clause you want")
+    if len(text) > MAX_REQUEST_CHARS:
+        raise DraftError(f"the request is longer than {MAX_REQUEST_CHARS} characters: shorten it")
+    if has_control_chars(text):
+        raise DraftError("the request contains control characters: remove them")
+    lang = lang or detect_lang(text)
+    if lang not in LANGS:
+        raise DraftError(f"language must be one of {', '.join(LANGS)}, not {lang!r}")
+    if base is None:
+        base = DraftRequest(org="", lang=lang)
+    base = copy.deepcopy(base)
+    base.lang = lang
+    base.org = base.org or str(_wording(lang)["default_org"])
+    base.validate()
+    route = route_request(text, retriever=retriever, lang=lang)
+    request, who = _request_from_text(text, route, base)
+    return _assemble(request, resolve_lookup(sections_lookup), "clause", [route.item], who, route)
+
+
+# ---------------------------------------------------------------- index (optional)
+
+
+class _LazyIndexRetriever:
+    """Loads the search index only if keyword routing fails; without an index it finds nothing."""
+
+    def __init__(self, settings: Any) -> None:
+        self.settings = settings
+
+    def search(self, text: str, lang: str | None = None) -> Any:
+        from types import SimpleNamespace
+
+        from assistant.pipeline import Assistant
+
+        try:
+            return Assistant(self.settings).retriever.search(text, lang=lang)
+        except Exception:  # no index, a stale one or no Chroma server: routing then says so
+            return SimpleNamespace(hits=[])
+
+
+def index_retriever(settings: Any) -> Any:
+    """A retriever for ``draft_clause`` that touches the index only when it is needed."""
+    return _LazyIndexRetriever(settings)
