@@ -39,13 +39,25 @@ _NEGATION_RE = re.compile(
 )
 
 
+# Words that restrict a claim ("only after approval", 「除非」). A restatement that drops every one
+# of them turns a conditional permission into a plain one. Matched on the folded form.
+_CONDITION_RE = re.compile(
+    r"\b(?:only|unless|if|provided|providing|except|after|before|until|once|subject to|"
+    r"as long as|so long as)\b"
+    r"|只可|只能|只限|只有|仅|除非|如果|倘若|假如|须经|经批准|批准后|之前|之后|前提"
+)
+# A restatement needs this many distinct tokens: "Staff may." or 「可以。」 says nothing checkable.
+MIN_RESTATEMENT_TOKENS = 3
+
+
 @dataclass(frozen=True)
 class Support:
     supported: bool
     verbatim: bool
     lexical: float
     semantic: float | None
-    # Why a sentence failed: "numbers", "negation", "lexical" or "semantic"; empty when supported.
+    # Why a sentence failed: "numbers", "negation", "condition", "short", "lexical" or
+    # "semantic"; empty when supported.
     reason: str = ""
 
 
@@ -108,17 +120,20 @@ def check_support(
     ``source_vectors`` (passage embeddings, e.g. from the index) and ``sentence_vector`` spare
     re-embedding either side.
     """
-    squashed = _squash(sentence)
-    if squashed and squashed in _squash(source):
-        return Support(True, True, 1.0, None)
     candidates = (
         source_sentences
         if source_sentences is not None
         else split_sentences(strip_markdown(source))
     )
+    # Verbatim means whole source sentences (one, or a run of up to WINDOW): a fragment can drop
+    # the condition or the subject that made the sentence true, so it is checked as a restatement.
+    if _is_whole_sentences(_squash(sentence), [_squash(c) for c in candidates]):
+        return Support(True, True, 1.0, None)
     tokens = set(tokenize(sentence))
     if not tokens or not candidates:
         return Support(False, False, 0.0, None, "lexical")
+    if len(tokens) < MIN_RESTATEMENT_TOKENS:
+        return Support(False, False, 0.0, None, "short")
     shared = set(tokenize(context)) if context else set()
     sets = [set(tokenize(c)) for c in candidates]
     # Longer windows hold everything shorter ones do, so only full-length windows are scored.
@@ -169,6 +184,23 @@ def check_support(
     k = max(supporting, key=lambda j: (lexical[j], semantic[j] if semantic else 0.0))
     sem = semantic[k] if semantic else None
     a, b = spans[k]
-    if _negated(sentence) != _negated(closest_sentence(sentence, candidates[a:b])):
+    restated = closest_sentence(sentence, candidates[a:b])
+    if _negated(sentence) != _negated(restated):
         return Support(False, False, lexical[k], sem, "negation")
+    if _CONDITION_RE.search(normalise(restated)) and not _CONDITION_RE.search(normalise(sentence)):
+        return Support(False, False, lexical[k], sem, "condition")
     return Support(True, False, lexical[k], sem)
+
+
+def _is_whole_sentences(squashed: str, pieces: list[str]) -> bool:
+    if not squashed:
+        return False
+    for start in range(len(pieces)):
+        run = ""
+        for piece in pieces[start : start + WINDOW]:
+            run += piece
+            if run == squashed:
+                return True
+            if len(run) >= len(squashed):
+                break
+    return False

@@ -73,6 +73,39 @@ def to_simplified(text: str) -> str:
     return _converter().convert(text) if _HAN_CHAR_RE.search(text) else text
 
 
+@cache
+def _to_hk():  # type: ignore[no-untyped-def]
+    from opencc import OpenCC
+
+    return OpenCC("s2hk")
+
+
+def to_traditional(text: str) -> str:
+    """Simplified -> Hong Kong Traditional (phrase-aware)."""
+    return str(_to_hk().convert(text)) if _HAN_CHAR_RE.search(text) else text
+
+
+# Characters that are their own Simplified form but also correct Traditional in some words
+# (獲准, 公布, 了解, 只有, 周年, 系統, 借助, 干預, 皇后, 台灣, 公里, 面試 ...). The converter
+# rewrites them out of context, so they are never taken as evidence of Simplified script.
+_SHARED_FORMS = frozenset(
+    "了准布只周系借干后台里面范松丑才表板云余制征卷谷采斗几凶朴胡伙佣夸吊咸涂克症泛御游筑合回向"
+    "尸蒙千党杰秋姜致折扎托仇划郁舍适辟蜡着群"
+)
+
+
+def simplified_chars(text: str) -> set[str]:
+    """Characters of ``text`` that exist only in Simplified script (客户数据 -> 数, 据)."""
+    converted = to_traditional(text)
+    if len(converted) != len(
+        text
+    ):  # a conversion that changed length: judge character by character
+        pairs = [(c, to_traditional(c)) for c in set(text)]
+    else:
+        pairs = list(zip(text, converted, strict=True))
+    return {a for a, b in pairs if a != b and a not in _SHARED_FORMS and to_simplified(a) == a}
+
+
 def _data_lines(name: str) -> list[str]:
     text = resources.files("assistant").joinpath(f"data/{name}").read_text("utf-8")
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]

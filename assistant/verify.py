@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -27,7 +26,7 @@ from assistant.grounding import (
     section_context,
 )
 from assistant.text import detect_lang, split_sentences, strip_markdown
-from assistant.tokenize import to_simplified
+from assistant.tokenize import simplified_chars, to_traditional
 
 _OPEN = "[【［(（"
 _CLOSE = "]】］)）"
@@ -45,19 +44,11 @@ _FRAMING_END = (":", "：")
 NOT_COVERED = "NOT_COVERED"
 
 
-@cache
-def _to_hk():  # type: ignore[no-untyped-def]
-    from opencc import OpenCC
-
-    return OpenCC("s2hk")
-
-
 def traditional(text: str) -> str:
-    """Simplified-script text in Hong Kong Traditional; text with any Traditional form is kept
-    as written, so that only a model that slipped into Simplified is converted."""
-    if to_simplified(text) != text:
-        return text
-    return str(_to_hk().convert(text))
+    """Generated Chinese in Hong Kong Traditional: any sentence with Simplified-only characters is
+    converted (models slip into Simplified part-way through a sentence as often as for a whole one).
+    """
+    return to_traditional(text) if simplified_chars(text) else text
 
 
 def _ids(group: str) -> list[str]:

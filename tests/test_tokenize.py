@@ -1,4 +1,10 @@
-from assistant.tokenize import content_terms, normalise, reference_tokens, tokenize
+from assistant.tokenize import (
+    content_terms,
+    normalise,
+    reference_tokens,
+    simplified_chars,
+    tokenize,
+)
 
 
 def test_traditional_chinese_yields_words_and_bigrams() -> None:
@@ -29,3 +35,11 @@ def test_english_plurals_match_singulars_and_stopwords_drop() -> None:
 
 def test_content_terms_of_a_cantonese_follow_up() -> None:
     assert content_terms("咁實習生呢？") == {"实习生"}
+
+
+def test_simplified_characters_are_found_in_context() -> None:
+    assert simplified_chars("客户数据") >= {"数", "据"}
+    assert simplified_chars("我們的員工应该设定密码") == {"应", "该", "设", "码"}
+    # Characters that are also correct Traditional are not evidence of Simplified script.
+    assert simplified_chars("公署在周年活動上公布了獲准使用的系統，只有皇后大道分店參加。") == set()
+    assert simplified_chars("No Chinese here.") == set()

@@ -28,7 +28,7 @@ from assistant.drafting.model import (
     PolicyPart,
     Route,
 )
-from assistant.drafting.polish import SIMPLIFIED_ONLY, polish_draft, verify_rewrite
+from assistant.drafting.polish import polish_draft, verify_rewrite
 from assistant.drafting.render import PERSONAL_CATEGORIES
 from assistant.drafting.request import MAX_FIELD_CHARS, MAX_ITEMS_PER_FIELD, DraftRequest
 from assistant.drafting.sections import SectionsLookup, resolve_lookup
@@ -43,7 +43,6 @@ __all__ = [
     "MAX_REQUEST_CHARS",
     "MISSING",
     "PERSONAL_CATEGORIES",
-    "SIMPLIFIED_ONLY",
     "ChecklistItem",
     "Clause",
     "ClauseCitation",
