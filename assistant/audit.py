@@ -184,6 +184,8 @@ class AuditLog:
         ``answer.question`` and ``history`` must already be redacted: the pipeline does that
         before retrieval, and nothing unredacted is passed here.
         """
+        if interface not in INTERFACES:
+            raise ValueError(f"unknown interface {interface!r}: one of {', '.join(INTERFACES)}")
         if not self.enabled:
             return None
         manifest = manifest or {}

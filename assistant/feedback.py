@@ -11,17 +11,25 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.corpus import LANGS, SECTION_ID_RE
 from assistant.privacy import redact
 from assistant.settings import Settings
+from assistant.text import has_control_chars
 
 RATINGS = ("up", "down", "wrong_citation")
 MAX_COMMENT_CHARS = 2000
+# An answer cites a handful of sections; more than this is not a rating of an answer.
+MAX_SECTION_IDS = 10
+# Earlier questions kept with a rating (the web page sends the one a follow-up leans on).
+MAX_HISTORY_TURNS = 6
+# The languages of answers: every one is a language the evaluation set (load_gold) accepts.
+FEEDBACK_LANGS = LANGS
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -40,7 +48,8 @@ CREATE TABLE IF NOT EXISTS feedback (
 
 
 class FeedbackError(ValueError):
-    """Feedback that cannot be stored as given (unknown rating, empty question)."""
+    """Feedback that cannot be stored as given (unknown rating or language, empty or overlong
+    question, unknown sections); the message says what is wrong."""
 
 
 @dataclass(frozen=True)
@@ -64,15 +73,22 @@ def feedback_path(settings: Settings) -> Path:
 class FeedbackStore:
     """One SQLite file; each call opens its own connection, so the store is safe across threads."""
 
-    def __init__(self, path: Path, keep_transcripts: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        keep_transcripts: bool = False,
+        max_question_chars: int = Settings.max_question_chars,
+    ) -> None:
         self.path = path
         self.keep_transcripts = keep_transcripts
+        # The same limit as for asking: a rating is of an answer to a question that was asked.
+        self.max_question_chars = max_question_chars
         self._lock = threading.Lock()
         self._ready = False
 
     @classmethod
     def for_settings(cls, settings: Settings) -> FeedbackStore:
-        return cls(feedback_path(settings), settings.keep_transcripts)
+        return cls(feedback_path(settings), settings.keep_transcripts, settings.max_question_chars)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -98,21 +114,43 @@ class FeedbackStore:
         comment: str = "",
         history: Sequence[str] = (),
         answer: str | None = None,
+        known_sections: Collection[str] | None = None,
     ) -> int:
-        """Store one rating; returns its row id. Question, comment and history are redacted."""
+        """Store one rating; returns its row id. Question, comment and history are redacted.
+
+        Everything is checked first, since ratings can come from anyone who reaches the app: the
+        question and earlier questions (length and characters, as when asking), the language,
+        and the cited section ids (well formed, at most ``MAX_SECTION_IDS``, and among
+        ``known_sections`` when given)."""
         if rating not in RATINGS:
             raise FeedbackError(f"rating must be one of {', '.join(RATINGS)}, not {rating!r}")
-        if not question or not question.strip():
+        if not isinstance(question, str) or not question.strip():
             raise FeedbackError("feedback needs the question it is about")
+        self._check_text("the question", question)
+        if lang not in FEEDBACK_LANGS:
+            raise FeedbackError(
+                f"lang must be one of {', '.join(FEEDBACK_LANGS)}, not {str(lang)[:20]!r}"
+            )
+        ids = _section_ids(section_ids, known_sections)
+        if not isinstance(comment or "", str):
+            raise FeedbackError("the comment must be text")
+        comment = (comment or "").strip()[:MAX_COMMENT_CHARS]
+        if _has_lone_surrogates(comment):
+            raise FeedbackError("the comment contains invalid characters: retype it")
+        if isinstance(history, str) or not isinstance(history, Sequence):
+            raise FeedbackError("history must be a list of the earlier questions")
+        turns = list(history)[-MAX_HISTORY_TURNS:]
+        for turn in turns:
+            self._check_text("an earlier question", turn)
         row = (
             time.time(),
             redact(question.strip()),
             lang,
-            json.dumps(list(section_ids)),
+            json.dumps(ids),
             int(bool(refused)),
             rating,
-            redact(comment.strip()[:MAX_COMMENT_CHARS]),
-            json.dumps([redact(h) for h in history], ensure_ascii=False),
+            redact(comment),
+            json.dumps([redact(h) for h in turns], ensure_ascii=False),
             redact(answer) if (answer and self.keep_transcripts) else None,
         )
         with self._lock, self._connect() as db:
@@ -122,6 +160,24 @@ class FeedbackStore:
                 row,
             )
             return int(cursor.lastrowid or 0)
+
+    def _check_text(self, name: str, text: object) -> None:
+        """A question (or earlier question) stored with a rating: text, not over the question
+        limit (counting redaction labels as the single characters they may have replaced), with
+        no control or invalid characters."""
+        # Imported here: the pipeline loads the retrieval stack, which exporting does not need.
+        from assistant.pipeline import length_as_typed
+
+        if not isinstance(text, str):
+            raise FeedbackError(f"{name} must be text")
+        if length_as_typed(text) > self.max_question_chars:
+            raise FeedbackError(
+                f"{name} is {len(text):,} characters long; the limit is {self.max_question_chars:,}"
+            )
+        if has_control_chars(text):
+            raise FeedbackError(f"{name} contains control characters: remove them")
+        if _has_lone_surrogates(text):
+            raise FeedbackError(f"{name} contains invalid characters: retype it")
 
     def add_comment(self, row_id: int, comment: str) -> bool:
         """Attach a (redacted) comment to an earlier rating; False if there is no such rating."""
@@ -155,6 +211,32 @@ class FeedbackStore:
                 )
                 for r in cursor.fetchall()
             ]
+
+
+def _has_lone_surrogates(text: str) -> bool:
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def _section_ids(section_ids: object, known: Collection[str] | None) -> list[str]:
+    """The cited section ids, checked: a list of at most ``MAX_SECTION_IDS`` ids of the corpus's
+    form (``checklist-2025/4``), each among ``known`` when it is given."""
+    if isinstance(section_ids, str) or not isinstance(section_ids, Sequence):
+        raise FeedbackError("section_ids must be a list of section ids")
+    if len(section_ids) > MAX_SECTION_IDS:
+        raise FeedbackError(
+            f"{len(section_ids)} section ids were given; an answer cites at most {MAX_SECTION_IDS}"
+        )
+    bad = [i for i in section_ids if not isinstance(i, str) or not SECTION_ID_RE.match(i)]
+    if bad:
+        shown = ", ".join(repr(str(i)[:40]) for i in bad[:3])
+        raise FeedbackError(f"not a section id: {shown} (ids look like checklist-2025/4)")
+    ids = list(dict.fromkeys(section_ids))
+    unknown = [i for i in ids if known is not None and i not in known]
+    if unknown:
+        raise FeedbackError(
+            f"no section {', '.join(unknown[:3])} in the guidance: cite the ids of the answer"
+        )
+    return ids
 
 
 def candidate_item(row: FeedbackRow) -> dict[str, Any]:

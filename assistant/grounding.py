@@ -74,14 +74,6 @@ def section_context(section: Section) -> str:
     return f"{section.document.title}\n{heading}"
 
 
-def lexical_support(sentence: str, source: str) -> float:
-    tokens = set(tokenize(sentence))
-    if not tokens:
-        return 0.0
-    source_tokens = set(tokenize(source))
-    return len(tokens & source_tokens) / len(tokens)
-
-
 def _numbers(text: str) -> set[str]:
     return {m.replace(",", "") for m in _NUMBER_RE.findall(normalise(text))}
 

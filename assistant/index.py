@@ -33,6 +33,20 @@ from assistant.tokenize import tokenize
 
 CURRENT = "CURRENT"
 FORMAT_VERSION = 1
+STAGING_PREFIX = ".building-"
+# What a usable generation holds. An index written before section terms or the refusal calibration
+# were stored lacks one of them: it is reported as damaged (rebuild) and rebuilt by `assistant
+# index`, rather than answering with weaker refusal.
+GENERATION_FILES = (
+    "manifest.json",
+    "chunks.jsonl",
+    "sections.json",
+    "sentences.jsonl",
+    "sentence_vectors.npy",
+    "bm25",
+    "section_terms.json",
+    "calibration.json",
+)
 
 
 class IndexMissing(RuntimeError):
@@ -241,24 +255,27 @@ def build_index(
     index_dir.mkdir(parents=True, exist_ok=True)
     store_key = _store_key(settings)
 
-    manifest = read_manifest(index_dir)
+    # The generation in use before this build: it is kept (a running app may still be serving it)
+    # when older ones are pruned.
+    previous_generation = current_generation(index_dir)
+    previous = read_manifest(index_dir)
     if (
         not rebuild
-        and manifest is not None
-        and manifest.get("corpus_hash") == corpus.content_hash
-        and manifest.get("embedder") == embedder.name
-        and manifest.get("store") == store_key
-        and manifest.get("format") == FORMAT_VERSION
-        and manifest.get("pipeline") == pipeline_fingerprint()
-        and _generation_healthy(index_dir / manifest["generation"])
+        and previous is not None
+        and previous.get("corpus_hash") == corpus.content_hash
+        and previous.get("embedder") == embedder.name
+        and previous.get("store") == store_key
+        and previous.get("format") == FORMAT_VERSION
+        and previous.get("pipeline") == pipeline_fingerprint()
+        and _generation_healthy(index_dir / manifest_generation(previous))
     ):
         return BuildReport(
             "up-to-date",
-            manifest["generation"],
-            manifest["chunks"],
-            manifest["sentences"],
+            previous["generation"],
+            previous["chunks"],
+            previous["sentences"],
             0,
-            manifest["chunks"] + manifest["sentences"],
+            previous["chunks"] + previous["sentences"],
             time.perf_counter() - started,
             corpus.content_hash,
         )
@@ -279,7 +296,7 @@ def build_index(
     cache.save(keep=set(chunk_texts) | set(sentence_texts))
 
     generation = f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
-    staging = index_dir / f".building-{generation}"
+    staging = index_dir / f"{STAGING_PREFIX}{generation}"
     staging.mkdir(parents=True)
     collection = _collection_name(settings.collection, generation)
     try:
@@ -303,6 +320,8 @@ def build_index(
             "format": FORMAT_VERSION,
             "generation": generation,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            # To the microsecond, for ordering generations (names and "created" tie within a second).
+            "created_ts": time.time(),
             "app_version": __version__,
             "corpus_hash": corpus.content_hash,
             "pipeline": pipeline_fingerprint(),
@@ -327,7 +346,7 @@ def build_index(
         shutil.rmtree(staging, ignore_errors=True)
         _drop_collection(settings, collection)
         raise
-    _prune_generations(settings, keep={generation, manifest_generation(manifest)})
+    _prune_generations(settings, keep={generation, previous_generation or ""})
     return BuildReport(
         "built",
         generation,
@@ -354,14 +373,17 @@ def _store_key(settings: Settings) -> str:
     return "embedded"
 
 
+def _is_staging(folder: Path) -> bool:
+    return folder.name.startswith(STAGING_PREFIX)
+
+
 def _generation_healthy(folder: Path) -> bool:
+    """Every file of GENERATION_FILES is there. A generation still being built is loaded once, to fit
+    its refusal calibration, before calibration.json exists: only that file may be missing then."""
     needed = [
-        "manifest.json",
-        "chunks.jsonl",
-        "sections.json",
-        "sentences.jsonl",
-        "sentence_vectors.npy",
-        "bm25",
+        name
+        for name in GENERATION_FILES
+        if not (name == "calibration.json" and _is_staging(folder))
     ]
     return all((folder / name).exists() for name in needed)
 
@@ -428,11 +450,31 @@ def _drop_collection(settings: Settings, collection: str) -> None:
         return
 
 
-def _prune_generations(settings: Settings, keep: set[str]) -> None:
-    """Keep the new generation and the one before it; remove older ones and stale staging dirs."""
+def _generation_created(folder: Path) -> float:
+    """When a generation was built: its manifest's time stamp, else the manifest file's mtime.
+
+    Not its name: names made within one second differ only by a random suffix."""
+    manifest_path = folder / "manifest.json"
+    try:
+        return float(json.loads(manifest_path.read_text("utf-8"))["created_ts"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    try:
+        return manifest_path.stat().st_mtime
+    except OSError:
+        return folder.stat().st_mtime
+
+
+def _prune_generations(settings: Settings, keep: set[str], count: int = 2) -> None:
+    """Keep ``keep`` (the new generation and the one in use before it) and, when that is fewer
+    than ``count``, the most recently built others; remove the rest and stale staging dirs."""
     index_dir = settings.index_dir
-    generations = sorted(p for p in index_dir.glob("gen-*") if p.is_dir())
-    survivors = {p.name for p in generations[-2:]} | keep
+    generations = [p for p in index_dir.glob("gen-*") if p.is_dir()]
+    survivors = {p.name for p in generations if p.name in keep}
+    for folder in sorted(generations, key=_generation_created, reverse=True):
+        if len(survivors) >= count:
+            break
+        survivors.add(folder.name)
     for folder in generations:
         if folder.name in survivors:
             continue
@@ -443,7 +485,7 @@ def _prune_generations(settings: Settings, keep: set[str]) -> None:
         except (OSError, json.JSONDecodeError, KeyError):
             pass
         shutil.rmtree(folder, ignore_errors=True)
-    for stale in index_dir.glob(".building-*"):
+    for stale in index_dir.glob(f"{STAGING_PREFIX}*"):
         if stale.is_dir() and time.time() - stale.stat().st_mtime > 3600:
             shutil.rmtree(stale, ignore_errors=True)
 
@@ -533,8 +575,15 @@ def load_generation(
         bm25 = bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
         calibration_path = folder / "calibration.json"
         calibration = (
-            json.loads(calibration_path.read_text("utf-8")) if calibration_path.exists() else {}
+            json.loads(calibration_path.read_text("utf-8"))
+            if calibration_path.exists() or not _is_staging(folder)
+            else {}  # a generation being built, loaded to fit its calibration
         )
+        raw_terms = json.loads((folder / "section_terms.json").read_text("utf-8"))
+        if not isinstance(calibration, dict) or not isinstance(raw_terms, dict):
+            raise ValueError("calibration.json and section_terms.json must each hold an object")
+        # Interned: the same terms recur across sections, and JSON decoding gives each its own copy.
+        section_terms = {k: [sys.intern(t) for t in v] for k, v in raw_terms.items()}
     except IndexMismatch:
         raise
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -546,10 +595,6 @@ def load_generation(
         raise IndexCorrupt(
             f"the index in {folder} is inconsistent: run `assistant index --rebuild`"
         )
-    terms_path = folder / "section_terms.json"
-    raw_terms = json.loads(terms_path.read_text("utf-8")) if terms_path.exists() else {}
-    # Interned: the same terms recur across sections, and JSON decoding gives each its own copy.
-    section_terms = {k: [sys.intern(t) for t in v] for k, v in raw_terms.items()}
     return IndexSnapshot(
         folder,
         manifest,

@@ -64,13 +64,20 @@ _ORDER_RE = re.compile("|".join(f"(?:{p})" for p in _ORDERS), re.IGNORECASE)
 _WORD_RE = re.compile(r"[^\W_]", re.UNICODE)
 
 
-def without_orders(question: str) -> str:
-    """``question`` without HTML tags and order-shaped clauses, for retrieval only."""
+def without_orders(question: str, keep_lone_order: bool = True) -> str:
+    """``question`` without HTML tags and order-shaped clauses, for retrieval only.
+
+    A question that is nothing but an order is returned as typed (the person is asking for that
+    section), unless ``keep_lone_order`` is False: then the result is "" (for text a person did not
+    type, such as a language model's rewrite of a follow-up).
+    """
     text = _TAG_RE.sub(" ", _SCRIPT_RE.sub(" ", question))
     kept = _ORDER_RE.sub(" ", text)
     kept = re.sub(r"\s+([.!?。！？;；,，])", r"\1", kept)
     kept = re.sub(r"(?:^|(?<=[.!?。！？;；]))\s*[.!?。！？;；,，]+", "", kept)
     kept = re.sub(r"[ \t]{2,}", " ", kept).strip()
     if not _WORD_RE.search(kept):
+        if not keep_lone_order:
+            return ""
         return text.strip() if _WORD_RE.search(text) else question.strip()
     return kept

@@ -443,8 +443,13 @@ class LLMAnswerer:
         """Retrieval for a follow-up rewritten by the model as a standalone question.
 
         Only questions already judged in scope go to the model, and the rewrite is kept only
-        when its own retrieval is in scope too.
+        when its own retrieval is in scope too. ``question`` and ``history`` are sent as given:
+        callers pass them without orders (``assistant.injection.without_orders``). The rewrite
+        is filtered the same way before it is searched, so that an order the model repeats or
+        writes cannot pick what is retrieved; a rewrite that is nothing but an order is unusable.
         """
+        from assistant.injection import without_orders
+
         turns = [t for t in history if t.strip()][-HISTORY_TURNS:]
         refusal = self.extractive.refusal
         if not turns or refusal.probability(result) < refusal.threshold:
@@ -459,6 +464,11 @@ class LLMAnswerer:
             return result, {"status": "failed", "failure": _classify(exc), "reason": _describe(exc)}
         standalone = _clean_condensed(reply, question)
         note: dict[str, Any] = {"ms": round((time.perf_counter() - started) * 1000, 1)}
+        if standalone is not None:
+            filtered = without_orders(standalone, keep_lone_order=False)
+            if filtered.split() != standalone.split():
+                note["orders_removed"] = True
+            standalone = filtered or None
         if standalone is None:
             return result, {**note, "status": "unusable"}
         if standalone == question or standalone == result.query:

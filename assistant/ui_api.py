@@ -10,8 +10,10 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.audit import AuditError
 from assistant.corpus import LANGS
 from assistant.drafting import DraftError
+from assistant.embeddings import EmbedderError
 from assistant.feedback import RATINGS, FeedbackError
 from assistant.index import IndexCorrupt, IndexMismatch, IndexMissing
 from assistant.pipeline import QuestionError
@@ -21,11 +23,19 @@ from assistant.ui_service import UIService
 
 def register_api(svc: UIService) -> None:
     def ask(question: str, history: list[str] | None = None, trace: bool = False) -> dict[str, Any]:
-        """Answer a question; ``history`` holds the earlier questions of the conversation."""
+        """Answer a question; ``history`` holds the earlier questions of the conversation (only
+        the last ``assistant.pipeline.MAX_HISTORY_TURNS`` are used, each checked like a question)."""
         try:
-            answer = svc.ask(question, [str(h) for h in history or []], interface="api")
+            answer = svc.ask(question, history, interface="api")
         except (QuestionError, StoreUnavailable, IndexCorrupt, IndexMismatch, IndexMissing) as exc:
             raise gr.Error(str(exc)) from None
+        except AuditError as exc:
+            # Fails closed: no answer without its audit record; the message says what to fix.
+            raise gr.Error(f"the question was not answered: {exc}") from None
+        except EmbedderError as exc:
+            raise gr.Error(
+                f"the search model cannot be loaded, so nothing is answered: {exc}"
+            ) from None
         return answer.to_json(trace=bool(trace))
 
     def section(section_id: str, lang: str = "en") -> dict[str, Any]:

@@ -144,10 +144,6 @@ def section_body(
     return "".join(blocks)
 
 
-def doc_label(section: Section) -> str:
-    return section.document.label
-
-
 def section_panel(
     section: Section,
     twin: Section | None,

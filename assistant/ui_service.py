@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answer import Answer
+from assistant.audit import AuditError
 from assistant.conversation import is_follow_up
 from assistant.corpus import Corpus, CorpusError, Section, load_corpus
 from assistant.drafting import DraftError, DraftRequest, PolicyDraft, draft_clause, draft_policy
+from assistant.embeddings import EmbedderError
 from assistant.feedback import FeedbackStore
 from assistant.index import IndexCorrupt, IndexMismatch, IndexMissing
 from assistant.pipeline import Assistant, QuestionError, validate_question
@@ -43,15 +45,49 @@ FAILURES = {
             "The assistant's search index is missing or damaged, so it cannot answer right now. "
             "Please tell the administrator, who can repair it with `assistant index --rebuild`."
         ),
+        "audit": (
+            "This question was not answered because its audit record could not be written. "
+            "Please tell the administrator, who must make the data folder (ASSISTANT_DATA_DIR) "
+            "writable or turn the audit log off with ASSISTANT_AUDIT_LOG=false."
+        ),
+        "embedder": (
+            "The assistant's search model could not be loaded, so it cannot answer right now. "
+            "Please tell the administrator, who can check the ASSISTANT_EMBEDDER settings."
+        ),
+        "empty": "Please type a question about the PCPD's AI guidance.",
         "no_words": "Please type your question in words; there was nothing in it to search for.",
         "invalid": "The question contains characters that are not valid text; please retype it.",
+        "question": "This question cannot be asked as typed; please reword it and try again.",
+        "history": (
+            "An earlier question in this chat cannot be used for a follow-up; please clear the "
+            "chat and ask again."
+        ),
+        "draft": "The draft could not be made from this form; please check it and try again.",
     },
     "zh-Hant": {
         "store": "暫時未能連接指引搜尋服務，所以未有回答這條問題。請一分鐘後再問，系統會自動重新連線。",
         "index": "本助理的搜尋索引遺失或已損壞，暫時未能回答。請通知系統管理員，以 `assistant index --rebuild` 修復。",
+        "audit": (
+            "由於未能寫入審計紀錄，這條問題未有回答。請通知系統管理員：數據資料夾"
+            "（ASSISTANT_DATA_DIR）必須可以寫入，或以 ASSISTANT_AUDIT_LOG=false 關閉審計紀錄。"
+        ),
+        "embedder": "本助理的搜尋模型未能載入，暫時未能回答。請通知系統管理員檢查 ASSISTANT_EMBEDDER 設定。",
+        "empty": "請輸入有關私隱專員公署AI指引的問題。",
         "no_words": "請用文字輸入問題；剛才的訊息沒有可以搜尋的字詞。",
         "invalid": "問題含有無效字元，請重新輸入。",
+        "question": "未能按輸入的內容提問，請改寫後再試。",
+        "history": "對話中較早的問題未能用於跟進提問，請清除對話後再問。",
+        "draft": "未能按表格內容草擬，請檢查後再試。",
     },
+}
+
+# Error codes (``QuestionError.code``, ``DraftError.code``) -> the notice that explains them; any
+# other code gets a general notice, so a new or renamed code never leaves the chat silent.
+QUESTION_NOTICES = {"empty": "empty", "no_words": "no_words", "invalid_chars": "invalid"}
+DRAFT_NOTICES = {
+    "need_org": "draft_need_org",
+    "need_request": "draft_need_request",
+    "no_topic": "draft_no_topic",
 }
 
 
@@ -172,11 +208,19 @@ class UIService:
     @staticmethod
     def failure_notice(exc: BaseException, ui: str) -> str:
         """What the page says when a question could not be answered: the store being away is
-        temporary and heals by itself, a damaged index needs the operator; anything else is ours."""
+        temporary and heals by itself, a damaged index, search model or data folder needs the
+        operator, a question or history that cannot be used says so; anything else is ours."""
+        failures = FAILURES[ui_lang(ui)]
         if isinstance(exc, StoreUnavailable):
-            return FAILURES[ui_lang(ui)]["store"]
+            return failures["store"]
         if isinstance(exc, IndexCorrupt | IndexMismatch | IndexMissing):
-            return FAILURES[ui_lang(ui)]["index"]
+            return failures["index"]
+        if isinstance(exc, AuditError):
+            return failures["audit"]
+        if isinstance(exc, EmbedderError):
+            return failures["embedder"]
+        if isinstance(exc, QuestionError):
+            return UIService.question_notice(exc, ui)
         return t(ui, "error_internal")
 
     @staticmethod
@@ -192,17 +236,20 @@ class UIService:
         try:
             validate_question(question, self.settings.max_question_chars)
         except QuestionError as exc:
-            text = str(exc)
-            if "characters long" in text:
-                return t(ui, "error_long", n=len(question), limit=self.settings.max_question_chars)
-            if "control characters" in text:
-                return t(ui, "error_control")
-            if "no words" in text:
-                return FAILURES[ui_lang(ui)]["no_words"]
-            if "invalid characters" in text:
-                return FAILURES[ui_lang(ui)]["invalid"]
-            return ""
+            return self.question_notice(exc, ui, question, self.settings.max_question_chars)
         return None
+
+    @staticmethod
+    def question_notice(exc: QuestionError, ui: str, question: str = "", limit: int = 0) -> str:
+        """``exc`` in the UI language, chosen by its code; never empty, whatever the code.
+        ``question`` and ``limit`` give the numbers of the too-long message."""
+        code = str(getattr(exc, "code", "") or "")
+        if code == "too_long" and limit:
+            return t(ui, "error_long", n=len(question), limit=limit)
+        if code == "control_chars":
+            return t(ui, "error_control")
+        key = "history" if code.startswith("history_") else QUESTION_NOTICES.get(code, "question")
+        return FAILURES[ui_lang(ui)][key]
 
     # ------------------------------------------------------------------ privacy and feedback
 
@@ -220,16 +267,18 @@ class UIService:
         }
 
     def record_feedback(self, turn: dict[str, Any], rating: str, comment: str = "") -> int:
-        history = list(turn.get("history") or [])
+        """Store a rating of an answer; ``FeedbackError`` for a turn that cannot be stored (the
+        cited sections must be sections of the loaded index)."""
         return self.feedback.record(
-            turn["question"],
-            turn["lang"],
-            turn.get("section_ids", []),
+            turn.get("question"),
+            turn.get("lang"),
+            turn.get("section_ids") or [],
             bool(turn.get("refused")),
             rating,
             comment,
-            history=history,
+            history=turn.get("history") or [],
             answer=turn.get("answer"),
+            known_sections=self.known_ids,
         )
 
     @staticmethod
@@ -318,15 +367,13 @@ class UIService:
 
     @staticmethod
     def draft_error(exc: DraftError, ui: str) -> str:
-        """The drafter's one-line reason, in the UI language where it is one people often meet."""
-        text = str(exc)
-        if text.startswith("the organisation name is empty"):
-            return t(ui, "draft_need_org")
-        if text.startswith("the request is empty"):
-            return t(ui, "draft_need_request")
-        if text.startswith("could not tell which part"):
-            return t(ui, "draft_no_topic")
-        return t(ui, "draft_failed", reason=text.split(":")[0])
+        """The drafter's reason, chosen by its code: in the UI language where it is one people
+        often meet, else the message's first clause; never empty, whatever the code."""
+        key = DRAFT_NOTICES.get(str(getattr(exc, "code", "") or ""))
+        if key:
+            return t(ui, key)
+        reason = str(exc).split(":")[0].strip()
+        return t(ui, "draft_failed", reason=reason) if reason else FAILURES[ui_lang(ui)]["draft"]
 
     @staticmethod
     def draft_quotes(data: dict[str, Any]) -> dict[str, list[str]]:

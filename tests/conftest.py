@@ -20,10 +20,29 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from assistant.index import build_index  # noqa: E402
 from assistant.pipeline import Assistant  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
+from assistant.settings import ENV_PREFIX, Settings  # noqa: E402
 
 FIXTURE_CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+# Variables that configure the test run itself (`make test-llm`), not the application.
+TEST_RUN_PREFIX = "ASSISTANT_TEST_"
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """No test sees the developer's ASSISTANT_* settings (an LLM endpoint, a data folder...), and
+    anything that falls back to the environment writes its audit log and feedback in a temporary
+    folder, never in the project's data/. Subprocesses started with os.environ inherit both."""
+    for name in list(os.environ):
+        if name.startswith(ENV_PREFIX) and not name.startswith(TEST_RUN_PREFIX):
+            monkeypatch.delenv(name)
+    data_dir = tmp_path_factory.mktemp("assistant-data")
+    monkeypatch.setenv(f"{ENV_PREFIX}DATA_DIR", str(data_dir))
+    return data_dir
 
 
 def make_settings(tmp: Path, **overrides: object) -> Settings:

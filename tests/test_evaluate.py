@@ -183,7 +183,7 @@ def test_eval_command_prints_stable_json_keys_and_writes_a_report(
     assert set(data["baselines"]) == {
         "BM25 only (our tokeniser)",
         "dense only (same embedder)",
-        "llama-index BM25Retriever",
+        "llama-index BM25Retriever (default tokeniser)",
         "quick demo (500-char chunks, dense)",
     }
     text = report_path.read_text("utf-8")

@@ -107,3 +107,73 @@ def test_feedback_export_to_stdout_with_no_feedback(
     assert main(["feedback", "export"]) == 0
     captured = capsys.readouterr()
     assert captured.out == "" and "0 candidate" in captured.err
+
+
+# ---------------------------------------------------------------- what may be stored
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "section_ids", "message"),
+    [
+        ("x" * 4001, "en", ["checklist-2025/4"], "limit is 4,000"),
+        ("Strong\x1bpasswords?", "en", [], "control characters"),
+        ("passwords \udfff?", "en", [], "invalid characters"),
+        ("Strong passwords?", "fr", [], "lang must be one of en, zh-Hant, not 'fr'"),
+        ("Strong passwords?", "", [], "lang must be one of"),
+        ("Strong passwords?", "en", [f"checklist-2025/{n}" for n in range(11)], "at most 10"),
+        ("Strong passwords?", "en", ["x" * 500], "not a section id"),
+        ("Strong passwords?", "en", ["checklist-2025/4", "<b>"], "not a section id: '<b>'"),
+        ("Strong passwords?", "en", "checklist-2025/4", "must be a list"),
+    ],
+)
+def test_feedback_that_could_fill_the_disk_or_break_the_export_is_rejected(
+    store: FeedbackStore, question: str, lang: str, section_ids: list[str], message: str
+) -> None:
+    with pytest.raises(FeedbackError, match=message):
+        store.record(question, lang, section_ids, False, "up")
+    assert not store.path.exists()
+
+
+def test_cited_sections_must_be_known_when_the_store_is_told_which_are(
+    store: FeedbackStore,
+) -> None:
+    known = {"checklist-2025/4", "pdpo-dpps/dpp3"}
+    with pytest.raises(FeedbackError, match="no section checklist-2025/99 in the guidance"):
+        store.record(
+            "Strong passwords?", "en", ["checklist-2025/99"], False, "up", known_sections=known
+        )
+    store.record(
+        "Strong passwords?", "en", ["checklist-2025/4"] * 2, False, "up", known_sections=known
+    )
+    assert store.rows()[0].section_ids == ["checklist-2025/4"]
+
+
+def test_history_kept_with_a_rating_is_checked_and_bounded(store: FeedbackStore) -> None:
+    with pytest.raises(FeedbackError, match="an earlier question is 5,000 characters long"):
+        store.record("And passwords?", "en", [], False, "up", history=["x" * 5000])
+    turns = [f"Which devices, turn {n}?" for n in range(10)]
+    store.record("And passwords?", "en", [], False, "up", history=turns)
+    assert store.rows()[0].history == turns[-6:]
+
+
+def test_a_redacted_question_at_the_limit_is_accepted(store: FeedbackStore) -> None:
+    # The web page sends the question redacted; "[NAME]" may stand for two letters.
+    question = "passwords " * 399 + "[NAME][NAME]"
+    assert len(question) > 4000
+    store.record(question, "en", [], False, "up")
+    assert store.rows()[0].question == question.strip()
+
+
+def test_every_language_feedback_accepts_is_one_the_gold_loader_accepts(
+    store: FeedbackStore, tmp_path: Path
+) -> None:
+    from assistant.evaluate import LANGS as GOLD_LANGS
+    from assistant.feedback import FEEDBACK_LANGS, export_candidates
+
+    assert set(FEEDBACK_LANGS) <= set(GOLD_LANGS)
+    for lang in FEEDBACK_LANGS:
+        store.record("Do staff need strong passwords?", lang, ["checklist-2025/4"], False, "up")
+    out = tmp_path / "candidates.jsonl"
+    with out.open("w", encoding="utf-8") as stream:
+        assert export_candidates(store, stream) == len(FEEDBACK_LANGS)
+    assert [g.lang for g in load_gold(out)] == list(FEEDBACK_LANGS)

@@ -1,4 +1,9 @@
+import json
+import shutil
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -151,3 +156,85 @@ def test_sentence_vectors_are_mapped_and_terms_shared(built_settings: Settings) 
         t for terms in snapshot.section_terms.values() for t in terms if first_terms[t] is not t
     ]
     assert not repeated, "a term decoded twice is held as two strings"
+
+
+def _add_sentence(settings: Settings, text: str) -> None:
+    path = settings.corpus_dir / "pdpo-dpps.en.md"
+    path.write_text(path.read_text("utf-8") + f"\n{text}\n", "utf-8")
+
+
+def test_the_generation_in_use_before_a_build_is_kept(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Builds within one second get names that sort by their random suffix, not by age: here each
+    name sorts before the previous one. Pruning goes by build time and keeps the generation that
+    was CURRENT before the build (a running app may still serve it) beside the new one."""
+    fixed = time.localtime()
+
+    class SameSecond:
+        def __getattr__(self, name: str) -> object:
+            return getattr(time, name)
+
+        def strftime(self, fmt: str, moment: object = None) -> str:
+            return time.strftime(fmt, fixed)
+
+    def descending() -> Iterator[SimpleNamespace]:
+        for n in range(0xFFFFFF, 0, -0x10000):
+            yield SimpleNamespace(hex=f"{n:06x}" + "0" * 26)
+
+    suffixes = descending()
+    monkeypatch.setattr(index_module, "time", SameSecond())
+    monkeypatch.setattr(index_module, "uuid", SimpleNamespace(uuid4=lambda: next(suffixes)))
+
+    built: list[str] = []
+    for i in range(4):
+        _add_sentence(settings, f"Extra sentence {i}.")
+        before = current_generation(settings.index_dir)
+        report = build_index(settings)
+        assert report.status == "built"
+        built.append(report.generation)
+        assert current_generation(settings.index_dir) == report.generation
+        remaining = {p.name for p in settings.index_dir.glob("gen-*")}
+        assert remaining == {report.generation} | ({before} if before else set())
+        if before is not None:
+            # The previous generation still loads: an app serving it can go on answering.
+            assert index_module.load_generation(settings.index_dir / before, settings).chunks
+    assert built == sorted(built, reverse=True)  # the names really did sort against their age
+    newest = max(settings.index_dir.glob("gen-*"), key=index_module._generation_created)
+    assert newest.name == built[-1] == current_generation(settings.index_dir)
+
+
+def _copy_built_index(built_settings: Settings, tmp_path: Path) -> tuple[Settings, Path]:
+    settings = built_settings.replace(index_dir=tmp_path / "index", data_dir=tmp_path / "data")
+    shutil.copytree(built_settings.index_dir, settings.index_dir)
+    return settings, settings.index_dir / str(current_generation(settings.index_dir))
+
+
+def test_truncated_section_terms_are_reported_as_a_damaged_index(
+    built_settings: Settings, tmp_path: Path
+) -> None:
+    settings, folder = _copy_built_index(built_settings, tmp_path)
+    terms = folder / "section_terms.json"
+    terms.write_text(terms.read_text("utf-8")[:100], "utf-8")
+    with pytest.raises(IndexCorrupt, match=r"run `assistant index --rebuild`"):
+        load_snapshot(settings)
+    terms.write_text(json.dumps(["not", "an", "object"]), "utf-8")
+    with pytest.raises(IndexCorrupt, match=r"run `assistant index --rebuild`"):
+        load_snapshot(settings)
+
+
+@pytest.mark.parametrize("missing", ["section_terms.json", "calibration.json"])
+def test_an_index_without_terms_or_calibration_is_damaged_and_rebuilt(
+    built_settings: Settings, tmp_path: Path, missing: str
+) -> None:
+    """An index written before these files were stored would answer with weaker refusal: it is
+    reported with the rebuild hint, and `assistant index` rebuilds it rather than calling it
+    up to date."""
+    settings, folder = _copy_built_index(built_settings, tmp_path)
+    (folder / missing).unlink()
+    with pytest.raises(IndexCorrupt, match=r"run `assistant index --rebuild`"):
+        load_snapshot(settings)
+    report = build_index(settings)
+    assert report.status == "built" and report.embedded == 0  # every vector came from the cache
+    snapshot = load_snapshot(settings)
+    assert snapshot.section_terms and snapshot.calibration["model"]["weights"]

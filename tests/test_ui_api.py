@@ -8,19 +8,29 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 import pytest
 from gradio_client import Client
 
+from assistant.audit import AuditError
 from assistant.cli import main
-from assistant.drafting import DraftRequest, checklist_items, draft_policy
+from assistant.drafting import (
+    DraftError,
+    DraftRequest,
+    checklist_items,
+    draft_clause,
+    draft_policy,
+)
+from assistant.embeddings import EmbedderError
 from assistant.feedback import FeedbackStore
-from assistant.pipeline import Assistant
+from assistant.pipeline import QUESTION_ERROR_CODES, Assistant, QuestionError
 from assistant.settings import Settings
 from assistant.ui import build_app, launch
 from assistant.ui_render import answer_steps, draft_html, esc, parse_ref, ref_tag, section_href
 from assistant.ui_service import UIService
+from assistant.ui_text import t
 from tests.conftest import free_port
 
 pytestmark = [
@@ -346,3 +356,124 @@ def test_draft_page_shows_chips_quotes_and_escapes_input(
     assert markdown.name == "gen-ai-policy-img-src-x-onerror-alert-1-ltd.md"
     assert markdown.read_text("utf-8").startswith("# <img src=x onerror=alert(1)> Ltd Policy")
     assert docx.suffix == ".docx" and docx.stat().st_size > 0
+
+
+# ---------------------------------------------------------------- checked input, stable error codes
+
+
+def test_ask_checks_the_history_like_the_question(client: Client) -> None:
+    question = "And passwords for AI tools?"
+    with pytest.raises(Exception, match="earlier question 1 of 1 .*control characters"):
+        client.predict(question, ["Which devices\x1b[31m?"], api_name="/ask")
+    with pytest.raises(Exception, match="earlier question 2 of 2 .*limit is 4,000"):
+        client.predict(question, ["Which devices?", "x" * 4001], api_name="/ask")
+    with pytest.raises(Exception, match="history must be a list"):
+        client.predict(question, "Which devices may staff use?", api_name="/ask")
+    # Older turns than the last few are not used, so they are not checked either.
+    history = ["bad\x00turn", *["Which devices may staff use with generative AI tools?"] * 6]
+    result = client.predict("咁密碼呢？", history, api_name="/ask")
+    assert result["citations"][0]["section_id"] == "checklist-2025/4"
+
+
+def test_feedback_input_is_checked_before_anything_is_stored(
+    client: Client, ui_settings: Settings
+) -> None:
+    store = FeedbackStore.for_settings(ui_settings)
+    before = len(store.rows())
+    ids = ["checklist-2025/4"]
+    bad = [
+        (("x" * 4001, "en", ids), "limit is 4,000"),
+        (("Strong passwords?", "fr", ids), "lang must be one of en, zh-Hant"),
+        (("Strong passwords?", "en", ["checklist-2025/4"] * 11), "at most 10"),
+        (("Strong passwords?", "en", ["../../etc/passwd"]), "not a section id"),
+        (("Strong passwords?", "en", ["checklist-2025/99"]), "no section checklist-2025/99"),
+        (("Strong\x00passwords?", "en", ids), "control characters"),
+    ]
+    for (question, lang, section_ids), message in bad:
+        with pytest.raises(Exception, match=message):
+            client.predict(question, lang, section_ids, False, "up", "", api_name="/feedback")
+    assert len(store.rows()) == before
+    stored = client.predict(
+        "Strong passwords?", "zh-Hant", ids, False, "down", api_name="/feedback"
+    )
+    assert store.rows()[-1].id == stored["id"] and store.rows()[-1].lang == "zh-Hant"
+
+
+def _serve(service: UIService) -> tuple[Any, Client]:
+    app = build_app(service.settings, service)
+    port = free_port()
+    launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
+    return app, Client(f"http://127.0.0.1:{port}/", verbose=False)
+
+
+def test_ask_says_how_to_fix_an_unwritable_data_folder_or_a_missing_search_model(
+    ui_settings: Settings, fixture_assistant: Assistant, tmp_path: Path
+) -> None:
+    not_a_folder = tmp_path / "data"
+    not_a_folder.write_text("a file where the data folder should be", "utf-8")
+    settings = ui_settings.replace(data_dir=not_a_folder)
+    service = UIService(settings, Assistant(settings, embedder=fixture_assistant.embedder))
+    app, client = _serve(service)
+    try:
+        with pytest.raises(Exception, match="not answered.*fix ASSISTANT_DATA_DIR"):
+            client.predict("Do staff need strong passwords for AI tools?", api_name="/ask")
+        # The same service without a search model it can load (the data folder is not reached).
+        missing = settings.replace(
+            embedder="sentence-transformers", embedder_model_path=str(tmp_path / "no-model")
+        )
+        service.assistant = Assistant(missing)
+        with pytest.raises(Exception, match="search model cannot be loaded.*EMBEDDER_MODEL_PATH"):
+            client.predict("Do staff need strong passwords for AI tools?", api_name="/ask")
+    finally:
+        app.close()
+    assert "ASSISTANT_DATA_DIR" in UIService.failure_notice(AuditError("x"), "en")
+    assert "ASSISTANT_DATA_DIR" in UIService.failure_notice(AuditError("x"), "zh-Hant")
+    assert "ASSISTANT_EMBEDDER" in UIService.failure_notice(EmbedderError("x"), "en")
+
+
+def test_error_notices_follow_the_error_code_and_are_never_empty(
+    ui_settings: Settings, fixture_assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import assistant.ui_service as ui_service
+
+    service = UIService(ui_settings, fixture_assistant)
+    for code in QUESTION_ERROR_CODES:
+        for ui in ("en", "zh-Hant"):
+            assert service.question_notice(QuestionError("x", code), ui, "q" * 5000, 4000)
+            assert UIService.failure_notice(QuestionError("x", code), ui)
+    # A reworded message still gets its own notice; a code nobody knows yet gets a general one.
+    for code, message, expected in [
+        ("too_long", "reworded", "5,000 characters long"),
+        ("control_chars", "reworded", "control characters"),
+        ("no_words", "reworded", "in words"),
+        ("brand_new", "the question is too long", "cannot be asked as typed"),
+        ("", "", "cannot be asked as typed"),
+    ]:
+
+        def fail(question: str, limit: int, *, c: str = code, m: str = message) -> str:
+            raise QuestionError(m, c)
+
+        monkeypatch.setattr(ui_service, "validate_question", fail)
+        notice = service.question_error("q" * 5000, "en")
+        assert notice and expected in notice
+    history_error = QuestionError("earlier question 1 of 1 ...", "history_control_chars")
+    assert "clear the chat" in UIService.failure_notice(history_error, "en")
+
+    assert service.draft_error(DraftError("reworded", code="need_org"), "en") == t(
+        "en", "draft_need_org"
+    )
+    assert service.draft_error(DraftError("brand new: reason"), "en").endswith("brand new.")
+    assert service.draft_error(DraftError(""), "en").strip()
+    assert service.draft_error(DraftError(": x", code="brand_new"), "zh-Hant").strip()
+    # The drafter's own errors carry the codes the page maps on.
+    for options, request, code in [
+        ({"lang": "en"}, "", "need_org"),
+        (None, "zzz qqq", "no_topic"),
+        ({"org": "Acme", "colour": "blue"}, "", "invalid"),
+    ]:
+        with pytest.raises(DraftError) as raised:
+            service.draft(options, request)
+        assert raised.value.code == code
+    with pytest.raises(DraftError) as raised:
+        draft_clause("   ", fixture_assistant.snapshot.corpus)
+    assert raised.value.code == "need_request"

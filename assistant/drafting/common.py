@@ -14,5 +14,14 @@ _CJK = f"{HAN}\u3000-\u303f\uff00-\uffef"
 _CJK_SPACE_RE = re.compile(f"(?<=[{_CJK}])\\s+|\\s+(?=[{_CJK}])")
 
 
+# The reasons front ends put in their own words (``DraftError.code``); anything else is "invalid".
+DRAFT_ERROR_CODES = ("need_org", "need_request", "no_topic")
+
+
 class DraftError(ValueError):
-    """A drafting request that cannot be served as given; the message is one line for people."""
+    """A drafting request that cannot be served as given; the message is one line for people and
+    ``code`` a stable name for the reason ("need_org", "need_request", "no_topic" or "invalid")."""
+
+    def __init__(self, message: str = "", code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code or "invalid"

@@ -167,7 +167,8 @@ def route_request(text: str, retriever: Any = None, lang: str | None = None) -> 
                 return Route(key, hit.section_id, "retriever")
     raise DraftError(
         "could not tell which part of the Checklist the request is about: mention a topic such as "
-        "tools, personal data, output, watermarks, devices, passwords, incidents or violations"
+        "tools, personal data, output, watermarks, devices, passwords, incidents or violations",
+        code="no_topic",
     )
 
 
@@ -221,7 +222,7 @@ def draft_clause(
     """
     text = (free_text or "").strip()
     if not text:
-        raise DraftError("the request is empty: describe the clause you want")
+        raise DraftError("the request is empty: describe the clause you want", code="need_request")
     if len(text) > MAX_REQUEST_CHARS:
         raise DraftError(f"the request is longer than {MAX_REQUEST_CHARS} characters: shorten it")
     if has_control_chars(text):

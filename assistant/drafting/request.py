@@ -118,7 +118,9 @@ class DraftRequest:
 
     def validate(self) -> None:
         if not self.org:
-            raise DraftError("the organisation name is empty: give the organisation's name")
+            raise DraftError(
+                "the organisation name is empty: give the organisation's name", code="need_org"
+            )
         if self.lang not in LANGS:
             raise DraftError(f"language must be one of {', '.join(LANGS)}, not {self.lang!r}")
         for f in fields(self):
