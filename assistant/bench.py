@@ -14,7 +14,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.loadtest import free_port
 from assistant.settings import Settings
 
 TARGETS = {
@@ -54,12 +54,6 @@ def _questions(gold: Path, per_lang: int) -> dict[str, list[str]]:
         if wanted and len(out[item["lang"]]) < per_lang:
             out[item["lang"]].append(item["question"])
     return out
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # ---------------------------------------------------------------- probes (run in a subprocess)
@@ -185,7 +179,7 @@ def _cold_start(settings: Settings, question: str) -> dict[str, Any]:
     """From `assistant serve` to the UI answering its first question over its API; peak RSS after."""
     from gradio_client import Client
 
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, **_env(settings)}
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -384,7 +378,7 @@ def run_bench(
         results["llama_index"] = _llama_index_default(base, questions, repeats)
         results["cold_start"] = _cold_start(base, questions["en"][0])
 
-        port = _free_port()
+        port = free_port()
         server = _chroma_server(work / "chroma-server", port)
         try:
             remote = base.replace(

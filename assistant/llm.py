@@ -502,7 +502,10 @@ class LLMAnswerer:
                 failure=condensed.get("failure", "error"), detail=condensed.get("reason", "")
             )
         else:
-            run = self._generate(question, sections, lang, verifier, fallback, on_partial)
+            # The model is sent ``focus`` (the question without its orders) when there is one;
+            # the answer carries ``question`` as typed (redacted), as quoted answers do.
+            prompt_question = focus or question
+            run = self._generate(prompt_question, sections, lang, verifier, fallback, on_partial)
         elapsed = (time.perf_counter() - started) * 1000
         answer = self._decide(run, fallback, sections, lang)
         answer.generation = self._trace(run, answer is not fallback, condensed)

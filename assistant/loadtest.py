@@ -158,7 +158,7 @@ def run_loadtest(
 
     scratch = Path(tempfile.mkdtemp(prefix="assistant-loadtest-"))
     app = build_app(settings.replace(data_dir=scratch))
-    port = _free_port()
+    port = free_port()
     try:
         launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
         return drive(f"http://127.0.0.1:{port}/", clients, requests, questions)
@@ -196,7 +196,8 @@ def render_table(report: LoadReport) -> str:
     return "\n".join(lines)
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assistant.answer import Answer, ExtractiveAnswerer
 from assistant.audit import AuditLog
@@ -15,7 +15,7 @@ from assistant.index import IndexCorrupt, IndexSnapshot, load_snapshot
 from assistant.injection import without_orders
 from assistant.privacy import LABELS, detect, redact, warnings_for
 from assistant.refusal import model_for
-from assistant.retriever import HybridRetriever, RetrievalResult
+from assistant.retriever import HybridRetriever
 from assistant.settings import Settings
 from assistant.store import StoreUnavailable
 from assistant.text import detect_lang, has_control_chars
@@ -232,7 +232,9 @@ class Assistant:
             result, condensed = self.generator.condense(
                 searched, searched_history, result, lambda q: self.retriever.search(q, lang=lang)
             )
-            answer = self._generated(question, searched, result, condensed, on_partial)
+            answer = self.generator.answer(
+                question, result, focus=searched, on_partial=on_partial, condensed=condensed
+            )
         done = time.perf_counter()
         answer.timings_ms = {
             **result.timings_ms,
@@ -251,35 +253,6 @@ class Assistant:
             llm_model=str(getattr(answer, "llm_model", "") or ""),
         )
         return answer
-
-    def _generated(
-        self,
-        question: str,
-        searched: str,
-        result: RetrievalResult,
-        condensed: dict[str, Any],
-        on_partial: Callable[[Answer], None] | None,
-    ) -> Answer:
-        """The LLM's answer to ``searched`` (all the model is sent of the question), carrying
-        ``question`` as typed (redacted) for the person and the audit log, as quoted answers do."""
-        assert self.generator is not None
-
-        def as_typed(answer: Answer) -> Answer:
-            answer.question = question
-            return answer
-
-        def partial(answer: Answer) -> None:
-            if on_partial is not None:
-                on_partial(as_typed(answer))
-
-        answer = self.generator.answer(
-            searched,
-            result,
-            focus=searched,
-            on_partial=partial if on_partial is not None else None,
-            condensed=condensed,
-        )
-        return as_typed(answer)
 
 
 def _check_store(retriever: HybridRetriever) -> None:

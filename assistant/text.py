@@ -27,6 +27,10 @@ def has_control_chars(text: str) -> bool:
     return bool(_CONTROL_RE.search(text))
 
 
+def has_han(text: str) -> bool:
+    return _HAN_RE.search(text) is not None
+
+
 def han_count(text: str) -> int:
     return len(_HAN_RE.findall(text))
 

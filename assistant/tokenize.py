@@ -12,7 +12,7 @@ import re
 from functools import cache
 from importlib import resources
 
-from assistant.text import HAN, fold_width
+from assistant.text import HAN, fold_width, has_han
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6}
 _CN_NUM = {
@@ -64,13 +64,10 @@ def _converter():  # type: ignore[no-untyped-def]
     return OpenCC("t2s")
 
 
-_HAN_CHAR_RE = re.compile(f"[{HAN}]")
-
-
 def to_simplified(text: str) -> str:
     """Traditional -> Simplified, for matching only."""
     # The converter costs about a millisecond per chunk even on pure English text.
-    return _converter().convert(text) if _HAN_CHAR_RE.search(text) else text
+    return _converter().convert(text) if has_han(text) else text
 
 
 @cache
@@ -82,7 +79,7 @@ def _to_hk():  # type: ignore[no-untyped-def]
 
 def to_traditional(text: str) -> str:
     """Simplified -> Hong Kong Traditional (phrase-aware)."""
-    return str(_to_hk().convert(text)) if _HAN_CHAR_RE.search(text) else text
+    return str(_to_hk().convert(text)) if has_han(text) else text
 
 
 # Characters that are their own Simplified form but also correct Traditional in some words
