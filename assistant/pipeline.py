@@ -3,150 +3,33 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cached_property
-from typing import TYPE_CHECKING
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
-from assistant.answer import Answer, ExtractiveAnswerer
-from assistant.audit import AuditLog
-from assistant.conversation import retrieval_query
-from assistant.embeddings import Embedder, make_embedder
-from assistant.index import IndexCorrupt, IndexSnapshot, load_snapshot
-from assistant.injection import without_orders
-from assistant.privacy import LABELS, detect, redact, warnings_for
-from assistant.refusal import model_for
-from assistant.retriever import HybridRetriever
+from assistant.answer.extractive import ExtractiveAnswerer
+from assistant.answer.llm.channel import WorkerChannel
+from assistant.answer.llm.config import llm_configured
+from assistant.answer.model import MESSAGES, Answer, Citation
+from assistant.answer.question_type import classify
+from assistant.corpus.documents import Section
+from assistant.drafting import DraftError, PolicyDraft, draft_clause
+from assistant.index.embeddings import Embedder, make_embedder
+from assistant.index.snapshot import IndexCorrupt, IndexSnapshot, load_snapshot
+from assistant.index.store import StoreUnavailable
+from assistant.retrieval.conversation import retrieval_query
+from assistant.retrieval.hybrid import HybridRetriever, RetrievalResult
+from assistant.retrieval.scope import model_for
+from assistant.safety.audit import AuditLog
+from assistant.safety.injection import without_orders
+from assistant.safety.privacy import detect, redact, warnings_for
+from assistant.safety.validation import validate_history, validate_question
 from assistant.settings import Settings
-from assistant.store import StoreUnavailable
-from assistant.text import detect_lang, has_control_chars
+from assistant.text.script import detect_lang
 
 if TYPE_CHECKING:
-    from assistant.llm import LLMAnswerer
-
-
-# Earlier questions used for a follow-up: the rule-based rewrite needs only the last one and the
-# LLM's condensing the last three, so more are never needed; older turns are dropped.
-MAX_HISTORY_TURNS = 6
-
-# Why a question (or an earlier question sent with it) was rejected: ``QuestionError.code``, for
-# front ends that say so in their own words. The messages may change; these names do not.
-QUESTION_ERROR_CODES = (
-    "empty",
-    "not_text",
-    "too_long",
-    "control_chars",
-    "invalid_chars",
-    "no_words",
-    "history_not_list",
-    "history_not_text",
-    "history_too_long",
-    "history_control_chars",
-    "history_invalid_chars",
-)
-
-
-class QuestionError(ValueError):
-    """The question cannot be answered as typed (empty, too long, control or invalid characters,
-    no words at all), or an earlier question sent with it cannot be used.
-
-    ``code`` (one of ``QUESTION_ERROR_CODES``) names the reason; the message is for people."""
-
-    def __init__(self, message: str, code: str = "invalid") -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def _has_lone_surrogates(text: str) -> bool:
-    return any("\ud800" <= ch <= "\udfff" for ch in text)
-
-
-def validate_question(question: str, max_chars: int) -> str:
-    if question is None:
-        raise QuestionError(
-            "the question is empty: type a question about the PCPD's AI guidance", "empty"
-        )
-    if not isinstance(question, str):
-        raise QuestionError("the question must be text", "not_text")
-    if not question.strip():
-        raise QuestionError(
-            "the question is empty: type a question about the PCPD's AI guidance", "empty"
-        )
-    if len(question) > max_chars:
-        raise QuestionError(
-            f"the question is {len(question):,} characters long; the limit is {max_chars:,}: "
-            "shorten it",
-            "too_long",
-        )
-    if has_control_chars(question):
-        raise QuestionError(
-            "the question contains control characters: remove them and try again", "control_chars"
-        )
-    # Lone surrogates arrive from JSON ("\\ud800") or undecodable command-line bytes; no encoder
-    # downstream accepts them.
-    if _has_lone_surrogates(question):
-        raise QuestionError(
-            "the question contains invalid characters: retype it and try again", "invalid_chars"
-        )
-    # Without a letter or digit there is nothing to search for, and retrieval would still return
-    # its nearest sections for, say, a row of emoji.
-    if not any(ch.isalnum() for ch in question):
-        raise QuestionError(
-            "the question has no words in it: type a question about the PCPD's AI guidance",
-            "no_words",
-        )
-    return question.strip()
-
-
-_LABELS = {label for labels in LABELS.values() for label in labels.values()}
-
-
-def length_as_typed(text: str) -> int:
-    """The shortest length ``text`` can have had before redaction: each label such as ``[NAME]``
-    may stand for a single character. Earlier questions come back from front ends redacted, and a
-    label can be longer than what it replaced, so a question accepted at the limit can return a
-    little over it."""
-    if "[" not in text:
-        return len(text)
-    return len(text) - sum((len(label) - 1) * text.count(label) for label in _LABELS)
-
-
-def validate_history(history: object, max_chars: int) -> list[str]:
-    """The earlier questions of a conversation, checked like a question: the last
-    ``MAX_HISTORY_TURNS`` are kept (blank ones dropped), and one that is too long or holds control
-    or invalid characters is rejected with a ``QuestionError`` naming it."""
-    if history is None:
-        return []
-    if isinstance(history, str | bytes) or not isinstance(history, list | tuple):
-        raise QuestionError(
-            "the history must be a list of the earlier questions of the conversation",
-            "history_not_list",
-        )
-    turns = list(history[-MAX_HISTORY_TURNS:])
-    first = len(history) - len(turns) + 1
-    kept: list[str] = []
-    for number, turn in enumerate(turns, first):
-        name = f"earlier question {number} of {len(history)} in the history"
-        if not isinstance(turn, str):
-            raise QuestionError(f"{name} is not text", "history_not_text")
-        if not turn.strip():
-            continue
-        if length_as_typed(turn) > max_chars:
-            raise QuestionError(
-                f"{name} is {len(turn):,} characters long; the limit is {max_chars:,}: "
-                "shorten it or leave it out",
-                "history_too_long",
-            )
-        if has_control_chars(turn):
-            raise QuestionError(
-                f"{name} contains control characters: remove them", "history_control_chars"
-            )
-        if _has_lone_surrogates(turn):
-            raise QuestionError(
-                f"{name} contains invalid characters: retype it or leave it out",
-                "history_invalid_chars",
-            )
-        kept.append(turn.strip())
-    return kept
+    from assistant.answer.llm.answerer import LLMAnswerer
 
 
 class Assistant:
@@ -156,23 +39,36 @@ class Assistant:
         self,
         settings: Settings | None = None,
         embedder: Embedder | None = None,
+        retriever: HybridRetriever | None = None,
+        generator: LLMAnswerer | None = None,
         interface: str = "python",
     ) -> None:
+        """Every part may be handed in (tests pass fakes, a server shares one embedder); a part
+        not given is made from ``settings`` when first needed. ``generator`` given means that LLM
+        answers whatever the settings say; not given, one is made only if an LLM is configured."""
         self.settings = settings or Settings.from_env()
         self._embedder = embedder
+        self._retriever = retriever
+        self._generator = generator
         # Which front end asks by default ("cli", "ui", "api", "python"); kept in the audit log.
         self.interface = interface
 
     @cached_property
     def embedder(self) -> Embedder:
+        if self._embedder is None and self._retriever is not None:
+            return self._retriever.embedder
         return self._embedder or make_embedder(self.settings)
 
     @cached_property
     def snapshot(self) -> IndexSnapshot:
+        if self._retriever is not None:
+            return self._retriever.snapshot
         return load_snapshot(self.settings, self.embedder.name, self.embedder.dim)
 
     @cached_property
     def retriever(self) -> HybridRetriever:
+        if self._retriever is not None:
+            return self._retriever
         retriever = HybridRetriever(self.snapshot, self.embedder, self.settings)
         _check_store(retriever)
         return retriever
@@ -183,6 +79,8 @@ class Assistant:
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
+        if self._generator is not None:
+            return self._generator.extractive  # the fallback the given generator was built on
         return ExtractiveAnswerer(
             self.retriever, model_for(self.snapshot.calibration), self.settings.answer_sentences
         )
@@ -190,11 +88,47 @@ class Assistant:
     @cached_property
     def generator(self) -> LLMAnswerer | None:
         """The LLM answerer when one is configured (``ASSISTANT_LLM_*``), else None."""
-        from assistant.llm import llm_configured, make_answerer
-
+        if self._generator is not None:
+            return self._generator
         if not llm_configured(self.settings):
             return None
+        # The LLM client (llama-index) is loaded only when an LLM is configured.
+        from assistant.answer.llm.answerer import make_answerer
+
         return make_answerer(self.answerer, self.embedder, self.settings)
+
+    def stream(
+        self, question: str, history: list[str] | None = None, interface: str | None = None
+    ) -> Iterator[tuple[Answer, bool]]:
+        """(answer so far, final) pairs: verified sentences as the model writes them, then the
+        answer. Without an LLM there is only the final answer. ``ask`` does the work (so anything
+        it records, it records for streamed answers too) in a worker thread."""
+        if self.generator is None:
+            yield self.ask(question, history, interface=interface), True
+            return
+        channel = WorkerChannel(
+            lambda emit: self.ask(question, history, interface=interface, on_partial=emit),
+            name="answer-stream",
+        )
+        for kind, value in channel.events():
+            yield value, kind == "end"
+
+    def _draft(
+        self, question: str, searched: str, lang: str, result: RetrievalResult
+    ) -> Answer | None:
+        """The drafter's one clause for a draft request, or None when it finds no clause topic
+        (the question is then answered, or declined, like any other)."""
+        try:
+            draft = draft_clause(
+                searched, self.retriever.section, lang=lang, retriever=self.retriever
+            )
+        except DraftError:
+            return None
+        if not draft.clauses():
+            return None
+        answer = _draft_answer(question, lang, draft, result, self.retriever.section)
+        answer.question_rule = classify(searched).rule
+        return answer
 
     def ask(
         self,
@@ -222,10 +156,14 @@ class Assistant:
         searched = without_orders(question)
         searched_history = [without_orders(turn) for turn in history]
         query = retrieval_query(searched, searched_history)
+        kind = classify(searched)
         result = self.retriever.search(query, lang=lang)
         t_answer = time.perf_counter()
-        if self.generator is None:
-            answer = self.answerer.answer(question, result, focus=searched)
+        drafted = self._draft(question, searched, lang, result) if kind.name == "draft" else None
+        if drafted is not None:
+            answer = drafted
+        elif self.generator is None:
+            answer = self.answerer.answer(question, result, focus=searched, question_type=kind)
         else:
             # The model is sent the question and the earlier ones without their orders; the
             # condensed rewrite it returns is filtered the same way before it is searched.
@@ -255,6 +193,38 @@ class Assistant:
         return answer
 
 
+def _draft_answer(
+    question: str,
+    lang: str,
+    draft: PolicyDraft,
+    result: RetrievalResult,
+    lookup: Callable[[str, str], Section | None],
+) -> Answer:
+    """A request for a clause typed into the chat, answered with the drafter's clause."""
+    m = MESSAGES[lang]
+    clause = draft.clauses()[0]
+    citations: list[Citation] = []
+    for cited in clause.citations:
+        section = lookup(cited.section_id, lang)
+        if section is not None:
+            citations.append(
+                Citation(len(citations) + 1, section, [cited.quote] if cited.quote else [])
+            )
+    marks = "".join(f"[{c.number}]" for c in citations)
+    sources = "\n".join(c.source_line(lang) for c in citations)
+    text = (
+        f"{m['draft_lead'].format(label=clause.heading)}\n\n{clause.text} {marks}\n\n"
+        f"{m['draft_more']}\n\n{m['sources']}:\n{sources}"
+    )
+    answer = Answer(
+        question, lang, text, False, citations, [(clause.text, 1 if citations else 0)], result
+    )
+    answer.answer_type = "draft"
+    answer.plan_rule = f"the drafter's clause for {clause.item}"
+    answer.draft = draft.to_json()
+    return answer
+
+
 def _check_store(retriever: HybridRetriever) -> None:
     """Query the vector store once while loading, so that a damaged embedded store is reported
     as a damaged index (with the command that fixes it) instead of failing the first question."""
@@ -270,3 +240,17 @@ def _check_store(retriever: HybridRetriever) -> None:
             f"the vector store of the index in {retriever.snapshot.folder} cannot be read "
             f"({exc.__class__.__name__}): run `assistant index --rebuild`"
         ) from None
+
+
+class LazyIndexSearch:
+    """A search for the drafter's clause routing that loads the index only if keyword routing
+    fails; without a usable index it finds nothing (the routing then says so)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def search(self, text: str, lang: str | None = None) -> Any:
+        try:
+            return Assistant(self.settings).retriever.search(text, lang=lang)
+        except Exception:  # no index, a stale one or no Chroma server
+            return SimpleNamespace(hits=[])

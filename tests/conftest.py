@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,8 +17,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from assistant.index import build_index  # noqa: E402
+from assistant.devtools.loadtest import free_port  # noqa: E402
 from assistant.pipeline import Assistant  # noqa: E402
+from assistant.retrieval.indexing import build_index  # noqa: E402
 from assistant.settings import ENV_PREFIX, Settings  # noqa: E402
 
 FIXTURE_CORPUS = Path(__file__).parent / "fixtures" / "corpus"
@@ -70,12 +70,6 @@ def built_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="session")
 def fixture_assistant(built_settings: Settings) -> Assistant:
     return Assistant(built_settings)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _chroma_binary() -> str:

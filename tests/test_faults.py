@@ -16,15 +16,16 @@ import pytest
 from gradio_client import Client
 from playwright.sync_api import Page, expect
 
-from assistant import ui as ui_module
-from assistant.cli import main
-from assistant.index import build_index, current_generation, load_snapshot
+from assistant.index.snapshot import current_generation, load_snapshot
+from assistant.interfaces.cli import main
+from assistant.interfaces.web import app as ui_module
+from assistant.interfaces.web.app import build_app, launch
+from assistant.interfaces.web.service import FAILURES, UIService
 from assistant.pipeline import Assistant
+from assistant.retrieval.indexing import build_index
 from assistant.settings import Settings
-from assistant.ui import build_app, launch
-from assistant.ui_service import FAILURES, UIService
 from tests.conftest import PROJECT_ROOT, ChromaServer, free_port, make_settings
-from tests.test_ui_browser import (  # noqa: F401  (fixtures and helpers of the browser suite)
+from tests.interfaces.web.test_browser import (  # noqa: F401  (fixtures and helpers of the browser suite)
     ask,
     browser_context_args,
     browser_type_launch_args,
@@ -101,8 +102,8 @@ def test_chat_page_says_the_store_is_away_and_recovers_when_it_returns(
 
 
 def test_failure_notices_are_in_the_interface_language() -> None:
-    from assistant.index import IndexCorrupt
-    from assistant.store import StoreUnavailable
+    from assistant.index.snapshot import IndexCorrupt
+    from assistant.index.store import StoreUnavailable
 
     store = StoreUnavailable("the Chroma server at h:1 did not answer")
     assert UIService.failure_notice(store, "zh-Hant") == FAILURES["zh-Hant"]["store"]
@@ -216,7 +217,7 @@ def _start_index_build(settings: Settings) -> tuple[subprocess.Popen[bytes], thr
         "ASSISTANT_DATA_DIR": str(settings.data_dir),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "assistant.cli", "index", "--rebuild"],
+        [sys.executable, "-m", "assistant.interfaces.cli", "index", "--rebuild"],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -15,12 +15,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from assistant.cli import main
-from assistant.corpus import CorpusError, load_corpus, parse_corpus_text
-from assistant.pipeline import Assistant, QuestionError, validate_question
-from assistant.privacy import detect, redact
+from assistant.corpus.documents import CorpusError, load_corpus, parse_corpus_text
+from assistant.interfaces.cli import main
+from assistant.interfaces.web.service import UIService
+from assistant.pipeline import Assistant
+from assistant.safety.privacy import detect, redact
+from assistant.safety.validation import QuestionError, validate_question
 from assistant.settings import Settings
-from assistant.ui_service import UIService
 from tests.conftest import FIXTURE_CORPUS
 
 FUZZ = settings(

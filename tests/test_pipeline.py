@@ -1,8 +1,9 @@
 import pytest
 
-from assistant.answer import AI_SECURITY_HOTLINE, PCPD_ENQUIRY_LINE
-from assistant.conversation import is_follow_up, retrieval_query
-from assistant.pipeline import Assistant, QuestionError
+from assistant.answer.model import AI_SECURITY_HOTLINE, PCPD_ENQUIRY_LINE
+from assistant.pipeline import Assistant
+from assistant.retrieval.conversation import is_follow_up, retrieval_query
+from assistant.safety.validation import QuestionError
 
 
 def test_english_question_gets_cited_sentences_from_the_section(
@@ -113,7 +114,7 @@ def test_bad_history_turns_raise_clear_errors_naming_the_turn(
 def test_only_the_last_history_turns_are_used_and_blank_ones_are_dropped(
     fixture_assistant: Assistant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from assistant.pipeline import MAX_HISTORY_TURNS
+    from assistant.safety.validation import MAX_HISTORY_TURNS
 
     recorded: list[list[str]] = []
     record = fixture_assistant.audit.record
@@ -132,7 +133,7 @@ def test_only_the_last_history_turns_are_used_and_blank_ones_are_dropped(
 
 
 def test_history_turns_come_back_redacted_and_may_exceed_the_limit_by_their_labels() -> None:
-    from assistant.pipeline import length_as_typed, validate_history
+    from assistant.safety.validation import length_as_typed, validate_history
 
     # A question accepted at the limit, returned by a front end after redaction: "[NAME]" may
     # have replaced "Li", so the turn is longer than the limit but was not when it was typed.

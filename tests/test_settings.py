@@ -2,7 +2,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.settings import Settings
+from assistant.corpus import documents as corpus
+from assistant.index import embeddings
+from assistant.safety import audit
+from assistant.settings import CHOICES, Settings
 
 
 def test_environment_variables_with_prefix_set_typed_fields() -> None:
@@ -104,8 +107,6 @@ def test_choice_fields_accept_their_values_and_overrides_are_checked_too() -> No
 
 
 def test_choices_match_the_modules_that_interpret_them() -> None:
-    from assistant import audit, corpus, embeddings
-    from assistant.settings import CHOICES
 
     assert CHOICES["audit_question"] == audit.QUESTION_MODES
     assert CHOICES["default_lang"] == corpus.LANGS

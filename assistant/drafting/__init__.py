@@ -15,7 +15,6 @@ from assistant.drafting.draft import (
     MAX_REQUEST_CHARS,
     draft_clause,
     draft_policy,
-    index_retriever,
     route_request,
 )
 from assistant.drafting.items import ChecklistItem, checklist_items, choices
@@ -58,7 +57,6 @@ __all__ = [
     "choices",
     "draft_clause",
     "draft_policy",
-    "index_retriever",
     "polish_draft",
     "resolve_lookup",
     "route_request",

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import re
 
-from assistant.text import HAN
+from assistant.text.script import HAN
 
 LANGS = ("en", "zh-Hant")
 ADDRESSED, DEFAULT, MISSING, ABSENT = "addressed", "default", "missing", "absent"
 
 _CJK = f"{HAN}\u3000-\u303f\uff00-\uffef"
 # YAML folds line breaks into spaces; between Chinese characters those spaces are not wanted.
-_CJK_SPACE_RE = re.compile(f"(?<=[{_CJK}])\\s+|\\s+(?=[{_CJK}])")
-
-
-# The reasons front ends put in their own words (``DraftError.code``); anything else is "invalid".
-DRAFT_ERROR_CODES = ("need_org", "need_request", "no_topic")
+CJK_SPACE_RE = re.compile(f"(?<=[{_CJK}])\\s+|\\s+(?=[{_CJK}])")
 
 
 class DraftError(ValueError):

@@ -7,22 +7,22 @@ from collections.abc import Iterable
 from typing import Any
 
 from assistant.drafting.common import ABSENT, LANGS, DraftError
-from assistant.drafting.draft_warnings import _warnings
+from assistant.drafting.draft_warnings import collect_warnings
 from assistant.drafting.items import (
     ChecklistItem,
-    _find,
-    _item,
-    _items_data,
-    _pattern,
-    _wording,
     checklist_items,
+    find_item,
+    item_entry,
+    items_data,
+    keyword_pattern,
+    wording,
 )
 from assistant.drafting.model import CoverageEntry, PolicyDraft, PolicyPart, Route
-from assistant.drafting.render import _Renderer
+from assistant.drafting.render import Renderer
 from assistant.drafting.request import DraftRequest
 from assistant.drafting.sections import SectionsLookup, resolve_lookup
-from assistant.text import detect_lang, fold_width, has_control_chars
-from assistant.tokenize import normalise
+from assistant.text.script import detect_lang, fold_width, has_control_chars
+from assistant.text.tokenize import normalise
 
 MAX_REQUEST_CHARS = 4000
 
@@ -36,7 +36,7 @@ def _numbering(
     """Parts with their items (optionally only some items) and each item's clause number."""
     wanted = None if keys is None else set(keys)
     parts, numbers = [], {}
-    for part in _items_data()["parts"]:
+    for part in items_data()["parts"]:
         items = [i for i in checklist_items() if i.part == part["key"]]
         if wanted is not None:
             items = [i for i in items if i.key in wanted]
@@ -58,8 +58,8 @@ def _assemble(
 ) -> PolicyDraft:
     parts_spec, numbers = _numbering(keys)
     # A single clause has no clause 6.3 to point to: cross-references become plain descriptions.
-    renderer = _Renderer(request, lookup, numbers if mode == "policy" else {}, who)
-    w = _wording(request.lang)
+    renderer = Renderer(request, lookup, numbers if mode == "policy" else {}, who)
+    w = wording(request.lang)
     parts: list[PolicyPart] = []
     for part, items in parts_spec:
         number = str(len(parts) + 1)
@@ -80,7 +80,7 @@ def _assemble(
                 clause=clause.number if clause else "",
             )
         )
-    warnings = _warnings(renderer)
+    warnings = collect_warnings(renderer)
     if keys is not None:
         warnings = [x for x in warnings if set(x.items) & set(keys)]
     if mode == "policy":
@@ -88,7 +88,7 @@ def _assemble(
         preamble = " ".join(str(w["preamble"]).format(org=request.org).split())
     else:
         title = str(w["clause_title"]).format(
-            label=_item(keys[0]).label(request.lang) if keys else ""
+            label=item_entry(keys[0]).label(request.lang) if keys else ""
         )
         preamble = ""
     note = str(w["note"]) if request.lang == "zh-Hant" else " ".join(str(w["note"]).split())
@@ -121,16 +121,18 @@ def draft_policy(request: DraftRequest, sections_lookup: Any = None) -> PolicyDr
 
 def _negated(text: str) -> bool:
     folded = normalise(text)
-    for form in _items_data()["question_forms"]:
+    for form in items_data()["question_forms"]:
         folded = folded.replace(normalise(form), " ")
-    return any(_pattern(word).regex.search(folded) for word in _items_data()["negations"])
+    return any(keyword_pattern(word).regex.search(folded) for word in items_data()["negations"])
 
 
 def _without_request_verb(folded: str) -> str:
-    data = _items_data()
-    if not any(_pattern(w).regex.search(folded) for w in data["clause_words"]):
+    data = items_data()
+    if not any(keyword_pattern(w).regex.search(folded) for w in data["clause_words"]):
         return folded
-    found = [m for m in (_pattern(v).regex.search(folded) for v in data["request_verbs"]) if m]
+    found = [
+        m for m in (keyword_pattern(v).regex.search(folded) for v in data["request_verbs"]) if m
+    ]
     if not found:
         return folded
     first = min(found, key=lambda m: m.start())
@@ -142,18 +144,18 @@ def route_request(text: str, retriever: Any = None, lang: str | None = None) -> 
     folded = _without_request_verb(normalise(fold_width(text)))
     best: tuple[float, int, ChecklistItem, list[str]] | None = None
     for order, item in enumerate(checklist_items()):
-        hits = [p for p in (_pattern(k) for k in item.keywords) if p.regex.search(folded)]
+        hits = [p for p in (keyword_pattern(k) for k in item.keywords) if p.regex.search(folded)]
         score = sum(p.weight for p in hits)
         if score and (best is None or score > best[0]):
             best = (score, order, item, [p.value for p in hits])
-    if best is None and _find(text, "data_categories"):
-        best = (1.0, 0, _item("permitted_input"), [])
+    if best is None and find_item(text, "data_categories"):
+        best = (1.0, 0, item_entry("permitted_input"), [])
     if best is not None:
         item, matched = best[2], best[3]
         negated = False
         if item.key in ("permitted_input", "prohibited_input"):
             negated = item.key == "prohibited_input" or _negated(text)
-            item = _item("prohibited_input" if negated else "permitted_input")
+            item = item_entry("prohibited_input" if negated else "permitted_input")
         return Route(item.key, item.section_id, "keywords", tuple(matched), negated)
     if retriever is not None:
         result = retriever.search(text, lang=lang)
@@ -176,16 +178,16 @@ def _request_from_text(
     text: str, route: Route, base: DraftRequest
 ) -> tuple[DraftRequest, str | None]:
     """Fill what the free text names (tools, department, information types) into the request."""
-    data = _items_data()
+    data = items_data()
     req = copy.deepcopy(base)
     folded = normalise(text)
-    tools = [t for t in data["public_tools"] if _pattern(t).regex.search(folded)]
+    tools = [t for t in data["public_tools"] if keyword_pattern(t).regex.search(folded)]
     req.public_tools = list(dict.fromkeys(req.public_tools + tools))
-    roles = _find(text, "roles")
+    roles = find_item(text, "roles")
     role_spans = [span for _, span in roles]
     categories = [
         key
-        for key, (start, end) in sorted(_find(text, "data_categories"), key=lambda kv: kv[1])
+        for key, (start, end) in sorted(find_item(text, "data_categories"), key=lambda kv: kv[1])
         if not any(s <= start and end <= e for s, e in role_spans)
     ]
     labels = [data["data_categories"][k][req.lang] for k in categories]
@@ -196,13 +198,13 @@ def _request_from_text(
     who = None
     if roles:
         role = data["roles"][roles[0][0]][req.lang]
-        who = str(_wording(req.lang)["who_role"]).format(role=role)
+        who = str(wording(req.lang)["who_role"]).format(role=role)
         if route.item == "users" and not req.users:
             req.users = [role]
         if route.item == "applicability" and not req.applies_to:
             req.applies_to = [role]
     elif tools:
-        who = _wording(req.lang)["who"]
+        who = wording(req.lang)["who"]
     return req, who
 
 
@@ -234,33 +236,8 @@ def draft_clause(
         base = DraftRequest(org="", lang=lang)
     base = copy.deepcopy(base)
     base.lang = lang
-    base.org = base.org or str(_wording(lang)["default_org"])
+    base.org = base.org or str(wording(lang)["default_org"])
     base.validate()
     route = route_request(text, retriever=retriever, lang=lang)
     request, who = _request_from_text(text, route, base)
     return _assemble(request, resolve_lookup(sections_lookup), "clause", [route.item], who, route)
-
-
-# ---------------------------------------------------------------- index (optional)
-
-
-class _LazyIndexRetriever:
-    """Loads the search index only if keyword routing fails; without an index it finds nothing."""
-
-    def __init__(self, settings: Any) -> None:
-        self.settings = settings
-
-    def search(self, text: str, lang: str | None = None) -> Any:
-        from types import SimpleNamespace
-
-        from assistant.pipeline import Assistant
-
-        try:
-            return Assistant(self.settings).retriever.search(text, lang=lang)
-        except Exception:  # no index, a stale one or no Chroma server: routing then says so
-            return SimpleNamespace(hits=[])
-
-
-def index_retriever(settings: Any) -> Any:
-    """A retriever for ``draft_clause`` that touches the index only when it is needed."""
-    return _LazyIndexRetriever(settings)

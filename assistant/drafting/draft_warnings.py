@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from assistant.drafting.items import _wording
+from assistant.drafting.items import wording
 from assistant.drafting.model import ClauseCitation, DraftWarning
-from assistant.drafting.render import PERSONAL_CATEGORIES, _join, _Renderer, _risk
-from assistant.drafting.sections import _lookup_section
+from assistant.drafting.render import PERSONAL_CATEGORIES, Renderer, join_list, risk_of
+from assistant.drafting.sections import lookup_section
 
 _INDEFINITE_RE = re.compile(r"indefinite|forever|permanent|no limit|unlimited|無限期|永久|不限")
 
@@ -15,9 +15,9 @@ _INDEFINITE_RE = re.compile(r"indefinite|forever|permanent|no limit|unlimited|�
 # ---------------------------------------------------------------- warnings
 
 
-def _warnings(renderer: _Renderer) -> list[DraftWarning]:
+def collect_warnings(renderer: Renderer) -> list[DraftWarning]:
     req, lang, lookup = renderer.req, renderer.lang, renderer.lookup
-    texts = _wording(lang)["warnings"]
+    texts = wording(lang)["warnings"]
     out: list[DraftWarning] = []
 
     def warn(
@@ -25,7 +25,7 @@ def _warnings(renderer: _Renderer) -> list[DraftWarning]:
     ) -> None:
         citations = tuple(
             ClauseCitation.from_section(s)
-            for s in (_lookup_section(lookup, c, lang) for c in cites)
+            for s in (lookup_section(lookup, c, lang) for c in cites)
             if s is not None
         )
         message = (
@@ -36,16 +36,16 @@ def _warnings(renderer: _Renderer) -> list[DraftWarning]:
         out.append(DraftWarning(code, severity, message, items, citations))
 
     allowed = renderer.allowed
-    sensitive = [a for a in allowed if _risk(a.category) in ("high", "personal", "confidential")]
-    high = [a for a in allowed if _risk(a.category) == "high"]
+    sensitive = [a for a in allowed if risk_of(a.category) in ("high", "personal", "confidential")]
+    high = [a for a in allowed if risk_of(a.category) == "high"]
     if sensitive and req.public_tools and not req.input_internal_only:
         warn(
             "sensitive_public",
             "high",
             ("permitted_input", "tools"),
             ("checklist-2025/2", "pdpo-dpps/dpp4"),
-            categories=_join([a.text for a in sensitive], lang),
-            tools=_join(req.public_tools, lang),
+            categories=join_list([a.text for a in sensitive], lang),
+            tools=join_list(req.public_tools, lang),
         )
     elif high:
         warn(
@@ -53,7 +53,7 @@ def _warnings(renderer: _Renderer) -> list[DraftWarning]:
             "medium",
             ("permitted_input",),
             ("checklist-2025/2", "pdpo-dpps/dpp4"),
-            categories=_join([a.text for a in high], lang),
+            categories=join_list([a.text for a in high], lang),
         )
     if any(a.category == "customer_data" for a in allowed):
         warn(
@@ -68,7 +68,7 @@ def _warnings(renderer: _Renderer) -> list[DraftWarning]:
             "medium",
             ("permitted_input", "prohibited_input"),
             ("checklist-2025/2",),
-            categories=_join([a.text for a in renderer.conflicts], lang),
+            categories=join_list([a.text for a in renderer.conflicts], lang),
         )
     if req.anonymise is False and any(a.category in PERSONAL_CATEGORIES for a in allowed):
         warn("no_anonymise", "medium", ("anonymise",), ("checklist-2025/2",))

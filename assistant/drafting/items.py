@@ -10,9 +10,9 @@ from typing import Any
 
 import yaml
 
-from assistant.drafting.common import _CJK_SPACE_RE, LANGS
-from assistant.text import HAN
-from assistant.tokenize import normalise
+from assistant.drafting.common import CJK_SPACE_RE, LANGS
+from assistant.text.script import HAN
+from assistant.text.tokenize import normalise
 
 # ---------------------------------------------------------------- data files
 
@@ -24,7 +24,7 @@ def _load_yaml(name: str) -> dict[str, Any]:
 
 def _tidy_chinese(value: Any) -> Any:
     if isinstance(value, str):
-        return _CJK_SPACE_RE.sub("", value)
+        return CJK_SPACE_RE.sub("", value)
     if isinstance(value, list):
         return [_tidy_chinese(v) for v in value]
     if isinstance(value, dict):
@@ -33,12 +33,12 @@ def _tidy_chinese(value: Any) -> Any:
 
 
 @cache
-def _items_data() -> dict[str, Any]:
+def items_data() -> dict[str, Any]:
     return _load_yaml("policy_items.yaml")
 
 
 @cache
-def _wording(lang: str) -> dict[str, Any]:
+def wording(lang: str) -> dict[str, Any]:
     data = _load_yaml("policy_clauses.yaml")[lang]
     return _tidy_chinese(data) if lang == "zh-Hant" else data
 
@@ -65,7 +65,7 @@ class ChecklistItem:
 @cache
 def checklist_items() -> tuple[ChecklistItem, ...]:
     """Every Checklist item, in policy order (the single list used everywhere)."""
-    data = _items_data()
+    data = items_data()
     items = []
     for part in data["parts"]:
         for key in part["items"]:
@@ -83,13 +83,13 @@ def checklist_items() -> tuple[ChecklistItem, ...]:
     return tuple(items)
 
 
-def _item(key: str) -> ChecklistItem:
+def item_entry(key: str) -> ChecklistItem:
     return next(i for i in checklist_items() if i.key == key)
 
 
 def choices(lang: str = "en") -> dict[str, list[tuple[str, str]]]:
     """(value, label) pairs for form widgets: permitted uses and types of information."""
-    data = _items_data()
+    data = items_data()
     return {
         "uses": [(k, v[lang]) for k, v in data["uses"].items()],
         "data_categories": [(k, v[lang]) for k, v in data["data_categories"].items()],
@@ -107,7 +107,7 @@ class _Pattern:
 
 
 @cache
-def _pattern(keyword: str, value: str = "") -> _Pattern:
+def keyword_pattern(keyword: str, value: str = "") -> _Pattern:
     folded = normalise(keyword)
     if re.search(f"[{HAN}]", folded):
         regex = re.compile(re.escape(folded))
@@ -124,15 +124,15 @@ def _pattern(keyword: str, value: str = "") -> _Pattern:
 def _vocabulary(name: str) -> tuple[tuple[str, tuple[_Pattern, ...]], ...]:
     """(key, patterns) for a vocabulary in policy_items.yaml: its synonyms, key and labels."""
     entries = []
-    for key, raw in _items_data()[name].items():
+    for key, raw in items_data()[name].items():
         # Role keys such as "it" are ordinary words, so only their synonyms and labels count.
         key_words = [] if name == "roles" else [key.replace("_", " ")]
         words = [*raw.get("synonyms", []), *key_words, raw["en"], raw["zh-Hant"]]
-        entries.append((key, tuple(_pattern(w, key) for w in words)))
+        entries.append((key, tuple(keyword_pattern(w, key) for w in words)))
     return tuple(entries)
 
 
-def _find(text: str, vocabulary: str) -> list[tuple[str, tuple[int, int]]]:
+def find_item(text: str, vocabulary: str) -> list[tuple[str, tuple[int, int]]]:
     """Every vocabulary key mentioned in the text, with the span of its first mention."""
     folded = normalise(text)
     found = []
@@ -143,7 +143,7 @@ def _find(text: str, vocabulary: str) -> list[tuple[str, tuple[int, int]]]:
     return found
 
 
-def _classify(value: str, vocabulary: str) -> str | None:
+def classify(value: str, vocabulary: str) -> str | None:
     """The vocabulary key a user's value names (first listed match wins), or None."""
     folded = normalise(value).strip()
     for key, patterns in _vocabulary(vocabulary):
@@ -152,10 +152,10 @@ def _classify(value: str, vocabulary: str) -> str | None:
     return None
 
 
-def _is_label_or_key(value: str, vocabulary: str) -> str | None:
+def is_label_or_key(value: str, vocabulary: str) -> str | None:
     """The key when the value is exactly a key or a label (form checkboxes, either language)."""
     folded = normalise(value).strip()
-    for key, raw in _items_data()[vocabulary].items():
+    for key, raw in items_data()[vocabulary].items():
         if folded in {key, normalise(raw["en"]), normalise(raw["zh-Hant"])}:
             return key
     return None

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from assistant.corpus import Section
+from assistant.corpus.documents import Section
 from assistant.drafting.common import ABSENT, ADDRESSED, DEFAULT, MISSING
-from assistant.drafting.items import _wording
+from assistant.drafting.items import wording
 from assistant.drafting.request import DraftRequest
-from assistant.drafting.sections import _quote
+from assistant.drafting.sections import section_quote
 
 # ---------------------------------------------------------------- draft model
 
@@ -45,7 +45,7 @@ class ClauseCitation:
             url=s.document.url,
             edition=s.document.edition,
             digest=s.document.digest,
-            quote=_quote(s, anchors),
+            quote=section_quote(s, anchors),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -229,11 +229,11 @@ class PolicyDraft:
         return f"**{lead}**：" if self.lang == "zh-Hant" else f"**{lead}{end}** "
 
     def _summary_line(self) -> str:
-        return str(_wording(self.lang)["coverage_summary"]).format(**self.coverage_summary())
+        return str(wording(self.lang)["coverage_summary"]).format(**self.coverage_summary())
 
     def to_markdown(self, annotations: bool = True) -> str:
         """The draft as Markdown; ``annotations`` adds citations, warnings and the coverage report."""
-        w = _wording(self.lang)
+        w = wording(self.lang)
         lines = [f"# {self.title}", ""]
         if self.preamble:
             lines += [self.preamble, ""]
@@ -269,7 +269,7 @@ class PolicyDraft:
         from docx.oxml.ns import qn
         from docx.shared import Pt, RGBColor
 
-        w = _wording(self.lang)
+        w = wording(self.lang)
         doc = new_document()
         for style_name in ("Normal", "Title", "Heading 1"):
             rpr = doc.styles[style_name].element.get_or_add_rPr()

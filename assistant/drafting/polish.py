@@ -7,8 +7,8 @@ import re
 from collections.abc import Callable
 
 from assistant.drafting.model import Clause, PolicyDraft
-from assistant.text import detect_lang, fold_width
-from assistant.tokenize import simplified_chars
+from assistant.text.script import detect_lang, fold_width
+from assistant.text.tokenize import simplified_chars
 
 _SECTION_REF_RE = re.compile(r"\b[a-z0-9-]+-\d{4}/[a-z0-9.\-]+|pdpo-dpps/\w+")
 

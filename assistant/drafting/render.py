@@ -1,4 +1,4 @@
-"""Filling the clause templates with one request's answers (``_Renderer``)."""
+"""Filling the clause templates with one request's answers (``Renderer``)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,16 @@ from dataclasses import dataclass, fields
 from assistant.drafting.common import ADDRESSED, DEFAULT, MISSING, DraftError
 from assistant.drafting.items import (
     ChecklistItem,
-    _classify,
-    _is_label_or_key,
-    _items_data,
-    _wording,
+    classify,
+    is_label_or_key,
+    items_data,
+    wording,
 )
 from assistant.drafting.model import Clause, ClauseCitation
 from assistant.drafting.request import DraftRequest
-from assistant.drafting.sections import SectionsLookup, _lookup_section
-from assistant.text import HAN
-from assistant.tokenize import normalise
+from assistant.drafting.sections import SectionsLookup, lookup_section
+from assistant.text.script import has_han
+from assistant.text.tokenize import normalise
 
 _PLACEHOLDER_RE = re.compile(r"\[to be specified[^\]]*\]|［待填寫[^］]*］")
 PERSONAL_CATEGORIES = frozenset(
@@ -28,7 +28,7 @@ PERSONAL_CATEGORIES = frozenset(
 # ---------------------------------------------------------------- rendering
 
 
-def _join(values: list[str], lang: str, conj: str = "and") -> str:
+def join_list(values: list[str], lang: str, conj: str = "and") -> str:
     if lang == "zh-Hant":
         word = {"and": "及", "or": "或"}[conj]
         sep = "；" if any("、" in v or "，" in v for v in values) else "、"
@@ -50,17 +50,17 @@ class _Input:
 
 def _other_script(value: str, lang: str) -> bool:
     """True when a value is written in the other language's script from the draft's."""
-    has_han = bool(re.search(f"[{HAN}]", value))
-    return has_han if lang == "en" else not has_han
+    han = has_han(value)
+    return han if lang == "en" else not han
 
 
 def _inputs(values: list[str], lang: str) -> list[_Input]:
-    labels = _items_data()["data_categories"]
+    labels = items_data()["data_categories"]
     out = []
     for value in values:
-        key = _is_label_or_key(value, "data_categories")
+        key = is_label_or_key(value, "data_categories")
         if key is None:
-            key = _classify(value, "data_categories")
+            key = classify(value, "data_categories")
             # Keep the user's words unless they are in the other language from the draft.
             if key is None or not _other_script(value, lang):
                 out.append(_Input(value, key))
@@ -70,22 +70,22 @@ def _inputs(values: list[str], lang: str) -> list[_Input]:
 
 
 def _uses(values: list[str], lang: str) -> list[str]:
-    labels = _items_data()["uses"]
+    labels = items_data()["uses"]
     out = []
     for value in values:
-        key = _is_label_or_key(value, "uses") or (
-            _classify(value, "uses") if len(value.split()) <= 2 else None
+        key = is_label_or_key(value, "uses") or (
+            classify(value, "uses") if len(value.split()) <= 2 else None
         )
         out.append(labels[key][lang] if key else value)
     return list(dict.fromkeys(out))
 
 
 def _is_whole_organisation(values: list[str]) -> bool:
-    whole = {normalise(v) for v in _items_data()["whole_organisation"]}
+    whole = {normalise(v) for v in items_data()["whole_organisation"]}
     return any(normalise(v) in whole for v in values)
 
 
-class _Renderer:
+class Renderer:
     """Fills the clause templates for one request in one language."""
 
     def __init__(
@@ -97,7 +97,7 @@ class _Renderer:
     ) -> None:
         self.req = request
         self.lang = request.lang
-        self.w = _wording(self.lang)
+        self.w = wording(self.lang)
         self.lookup = lookup
         self.numbers = numbers
         self.used: list[str] = []
@@ -115,7 +115,7 @@ class _Renderer:
             "org": org,
             "who": who or self.w["who"],
             "tool_scope": (
-                self.w["tool_scope_named"].format(tools=_join(tools, self.lang, "or"))
+                self.w["tool_scope_named"].format(tools=join_list(tools, self.lang, "or"))
                 if tools and who
                 else self.w["tool_scope"]
             ),
@@ -143,7 +143,7 @@ class _Renderer:
         return value
 
     def vs(self, values: list[str], conj: str = "and") -> str:
-        return _join([self.v(x) for x in values], self.lang, conj)
+        return join_list([self.v(x) for x in values], self.lang, conj)
 
     def ph(self, item: str) -> str:
         return str(self.w["placeholder"]).format(hint=self.w["clauses"][item]["hint"])
@@ -151,7 +151,7 @@ class _Renderer:
     def citation_list(self, item: ChecklistItem) -> list[ClauseCitation]:
         out = []
         for i, section_id in enumerate(item.cites):
-            section = _lookup_section(self.lookup, section_id, self.lang)
+            section = lookup_section(self.lookup, section_id, self.lang)
             if section is None:
                 if i == 0:
                     raise DraftError(
@@ -211,7 +211,7 @@ class _Renderer:
                 self.t("tools", "lead", tools=self.ph("tools")), self.t("tools", "closing")
             ), MISSING
         return self._sentences(
-            self.t("tools", "lead", tools=_join(names, self.lang)),
+            self.t("tools", "lead", tools=join_list(names, self.lang)),
             self.t("tools", "public") if r.public_tools else "",
             self.t("tools", "closing"),
         ), ADDRESSED
@@ -234,7 +234,7 @@ class _Renderer:
         if not self.allowed:
             return self.t("permitted_input", "lead", allowed=self.ph("permitted_input")), MISSING
         text = [self.t("permitted_input", "lead", allowed=self.vs([a.text for a in self.allowed]))]
-        if self.req.input_internal_only and any(_risk(a.category) != "low" for a in self.allowed):
+        if self.req.input_internal_only and any(risk_of(a.category) != "low" for a in self.allowed):
             internal = (
                 self.t("permitted_input", "internal_named", names=self.vs(self.req.internal_tools))
                 if self.req.internal_tools
@@ -316,7 +316,7 @@ class _Renderer:
 
     def _security_settings(self) -> tuple[str, str]:
         given = self.req.security_settings
-        value = self.vs(given) if given else _join(self.w["defaults"]["settings"], self.lang)
+        value = self.vs(given) if given else join_list(self.w["defaults"]["settings"], self.lang)
         return self.t("security_settings", "lead", settings=value), ADDRESSED if given else DEFAULT
 
     def _incident(self) -> tuple[str, str]:
@@ -351,7 +351,7 @@ class _Renderer:
         return self.t("review", "lead", review_period=value), ADDRESSED if period else DEFAULT
 
 
-def _risk(category: str | None) -> str:
+def risk_of(category: str | None) -> str:
     if category is None:
         return "unknown"
-    return str(_items_data()["data_categories"][category]["risk"])
+    return str(items_data()["data_categories"][category]["risk"])

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from assistant.drafting.common import LANGS, DraftError
-from assistant.text import has_control_chars
-from assistant.tokenize import normalise
+from assistant.text.script import has_control_chars
+from assistant.text.tokenize import normalise
 
 MAX_FIELD_CHARS = 500
 MAX_ITEMS_PER_FIELD = 50

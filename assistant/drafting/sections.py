@@ -8,10 +8,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from assistant.corpus import Corpus, Section, load_corpus
-from assistant.drafting.common import _CJK_SPACE_RE
-from assistant.text import split_sentences, strip_markdown
-from assistant.tokenize import normalise
+from assistant.corpus.documents import Corpus, Section, load_corpus
+from assistant.drafting.common import CJK_SPACE_RE
+from assistant.settings import Settings
+from assistant.text.script import split_sentences, strip_markdown
+from assistant.text.tokenize import normalise
 
 SectionsLookup = Callable[[str, str], Section | None]
 
@@ -19,14 +20,14 @@ SectionsLookup = Callable[[str, str], Section | None]
 # ---------------------------------------------------------------- sections
 
 
-def _quote(section: Section, anchors: tuple[str, ...]) -> str:
+def section_quote(section: Section, anchors: tuple[str, ...]) -> str:
     """The lines of the section about the cited aspect, else its first sentence."""
     lines = [strip_markdown(re.sub(r"^\s*-\s+", "", x)).strip() for x in section.text.splitlines()]
     lines = [x for x in lines if x]
     wanted = [normalise(a) for a in anchors]
     picked = [x for x in lines if any(a in normalise(x) for a in wanted)]
     if picked:
-        return " ".join(picked) if section.lang == "en" else _CJK_SPACE_RE.sub("", "".join(picked))
+        return " ".join(picked) if section.lang == "en" else CJK_SPACE_RE.sub("", "".join(picked))
     sentences = split_sentences(strip_markdown(section.text))
     return sentences[0] if sentences else ""
 
@@ -40,13 +41,13 @@ def resolve_lookup(source: Any = None) -> SectionsLookup:
     """A ``(section_id, lang) -> Section | None`` function from whatever the caller holds.
 
     Accepts such a function (e.g. ``HybridRetriever.section``), a ``Corpus``, an ``IndexSnapshot``
-    (anything with a ``corpus``), or None for the corpus folder of ``Settings.from_env()``.
-    Sections the source lacks are taken from the project's bundled ``corpus/`` when it is present.
+    (anything with a ``corpus``), or None for the project's bundled ``corpus/``; the caller passes
+    what it holds (the drafter never reads the environment itself). Sections the source lacks are
+    taken from the bundled ``corpus/`` when it is present.
     """
-    from assistant.settings import Settings
-
+    bundled = Settings().corpus_dir
     if source is None:
-        source = _corpus_at(str(Settings.from_env().corpus_dir))
+        source = _corpus_at(str(bundled))
     corpus = getattr(source, "corpus", None)
     if isinstance(source, Corpus):
         primary: SectionsLookup = source.in_lang
@@ -56,7 +57,6 @@ def resolve_lookup(source: Any = None) -> SectionsLookup:
         primary = source
     else:
         raise TypeError(f"cannot look sections up in {type(source).__name__}")
-    bundled = Settings().corpus_dir
 
     def lookup(section_id: str, lang: str) -> Section | None:
         found = primary(section_id, lang)
@@ -68,6 +68,6 @@ def resolve_lookup(source: Any = None) -> SectionsLookup:
     return lookup
 
 
-def _lookup_section(lookup: SectionsLookup, section_id: str, lang: str) -> Section | None:
+def lookup_section(lookup: SectionsLookup, section_id: str, lang: str) -> Section | None:
     other = "zh-Hant" if lang == "en" else "en"
     return lookup(section_id, lang) or lookup(section_id, other)

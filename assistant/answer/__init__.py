@@ -1,0 +1,1 @@
+"""Answers: the answer model, the extractive answerer, grounding and verification, the LLM path."""

@@ -1,0 +1,159 @@
+"""Answer cards at answer time: verify them against their sections, and match a question to one.
+
+Verification uses the same check as generated answers (``grounding.check_support``: a restatement
+must keep the section's conditions, polarity and numbers), so a curated answer is held to the same
+standard as anything a model writes. Matching compares the question with every way the card is
+asked (cosine of the embedded question and asks, computed at index time for the asks) plus the
+question's word overlap with the best ask; a card is used only above a calibrated threshold, and
+only if its cited sections are among the retrieved ones, so that a card never answers a question
+the retrieval finds off-topic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from assistant.answer.grounding import check_support, section_context
+from assistant.corpus.cards import Card
+from assistant.corpus.documents import LANGS, Corpus
+from assistant.index.embeddings import Embedder
+from assistant.text.script import detect_lang, has_han, split_sentences, strip_markdown
+from assistant.text.tokenize import content_terms
+
+# A card leads the reply only when the question is this close to one of its asks. Chosen on the
+# everyday dev split for precision (a wrong card is worse than none); see `assistant eval`.
+DEFAULT_THRESHOLD = 0.905
+LEXICAL_WEIGHT = 0.05
+
+
+@dataclass(frozen=True)
+class CardMatch:
+    card: Card
+    score: float
+    threshold: float
+    ask: str  # the way of asking that matched best
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.card.id,
+            "topic": dict(self.card.topic),
+            "score": round(self.score, 4),
+            "threshold": self.threshold,
+            "matched_ask": self.ask,
+        }
+
+
+def verify_cards(cards: list[Card], corpus: Corpus, embedder: Embedder | None) -> list[str]:
+    """Every problem with the cards, naming the card and sentence: a cited section missing, a
+    sentence its cited sections do not support, a sentence in the wrong script, or a cited section
+    changed since the card was reviewed."""
+    problems: list[str] = []
+    for card in cards:
+        where = f"{card.path}: card {card.id}"
+        for lang in LANGS:
+            for sentence in card.answer[lang]:
+                sections = [corpus.section(c, lang) for c in sentence.cites]
+                missing = [c for c, s in zip(sentence.cites, sections, strict=True) if s is None]
+                if missing:
+                    problems.append(f"{where}: cites {', '.join(missing)}, not in the corpus")
+                    continue
+                if lang == "zh-Hant" and not has_han(sentence.text):
+                    problems.append(
+                        f"{where}: the zh-Hant answer is not Chinese: {sentence.text!r}"
+                    )
+                    continue
+                if lang == "en" and detect_lang(sentence.text) != "en":
+                    problems.append(f"{where}: the en answer is not English: {sentence.text!r}")
+                    continue
+                if not _supported(sentence.text, [s for s in sections if s is not None], embedder):
+                    problems.append(
+                        f"{where}: not supported by {', '.join(sentence.cites)} ({lang}): "
+                        f"{sentence.text!r}"
+                    )
+        for section_id, current in current_hashes(card, corpus).items():
+            if card.reviewed.get(section_id) != current:
+                problems.append(
+                    f"{where}: {section_id} changed since the card was reviewed (or it never was):"
+                    " review the card, then run `assistant corpus cards --refresh`"
+                )
+    return problems
+
+
+def _supported(sentence: str, sections: list[Any], embedder: Embedder | None) -> bool:
+    """Supported by one cited section, or (for a sentence joining two) by them taken together."""
+    for section in sections:
+        if check_support(
+            sentence, section.text, embedder, context=section_context(section)
+        ).supported:
+            return True
+    if len(sections) > 1:
+        joined = "\n".join(s.text for s in sections)
+        context = "\n".join(section_context(s) for s in sections)
+        # Joined sections: every sentence of both is a candidate passage.
+        candidates = [c for s in sections for c in split_sentences(strip_markdown(s.text))]
+        return check_support(
+            sentence, joined, embedder, source_sentences=candidates, context=context
+        ).supported
+    return False
+
+
+def current_hashes(card: Card, corpus: Corpus) -> dict[str, str]:
+    """The content hash of every section the card cites, both languages together."""
+    out = {}
+    for section_id in card.cited:
+        parts = [corpus.section(section_id, lang) for lang in LANGS]
+        out[section_id] = "+".join(p.content_hash if p else "missing" for p in parts)
+    return out
+
+
+class CardIndex:
+    """The cards of an index generation with the embedded asks, matched against a question."""
+
+    def __init__(
+        self, cards: list[Card], ask_vectors: np.ndarray, threshold: float = DEFAULT_THRESHOLD
+    ) -> None:
+        self.cards = cards
+        self.threshold = threshold
+        self._owner: list[int] = []
+        self._asks: list[str] = []
+        for i, card in enumerate(cards):
+            for ask in card.asks:
+                self._owner.append(i)
+                self._asks.append(ask)
+        self._vectors = ask_vectors
+        self._ask_terms = [content_terms(a) for a in self._asks]
+
+    def score(self, question: str, question_vector: np.ndarray) -> list[tuple[float, int, int]]:
+        """(score, card position, ask position) for the best ask of every card, best first."""
+        if not len(self._asks):
+            return []
+        cosines = self._vectors @ question_vector
+        terms = content_terms(question)
+        best: dict[int, tuple[float, int]] = {}
+        for k, cosine in enumerate(cosines):
+            overlap = (
+                len(terms & self._ask_terms[k]) / len(terms | self._ask_terms[k])
+                if terms and self._ask_terms[k]
+                else 0.0
+            )
+            value = float(cosine) + LEXICAL_WEIGHT * overlap
+            card = self._owner[k]
+            if card not in best or value > best[card][0]:
+                best[card] = (value, k)
+        return sorted(((v, c, k) for c, (v, k) in best.items()), reverse=True)
+
+    def match(
+        self, question: str, question_vector: np.ndarray, retrieved: list[str]
+    ) -> CardMatch | None:
+        """The card for this question, or None: above the threshold, and citing a section the
+        retrieval found (among its top results)."""
+        for value, position, ask in self.score(question, question_vector)[:3]:
+            if value < self.threshold:
+                return None
+            card = self.cards[position]
+            if set(card.cited) & set(retrieved):
+                return CardMatch(card, value, self.threshold, self._asks[ask])
+        return None

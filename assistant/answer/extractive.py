@@ -1,0 +1,164 @@
+"""Extractive grounded answers: the most relevant sentences of the best sections, each cited."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from assistant.answer.cards import DEFAULT_THRESHOLD as DEFAULT_CARD_THRESHOLD
+from assistant.answer.cards import CardIndex, CardMatch
+from assistant.answer.model import (
+    AI_SECURITY_HOTLINE,
+    MESSAGES,
+    PCPD_ENQUIRY_LINE,
+    Answer,
+    Citation,
+)
+from assistant.answer.plans import Line, Plan, Planner
+from assistant.answer.question_type import QuestionType, classify
+from assistant.corpus.documents import Section
+from assistant.retrieval.hybrid import HybridRetriever, RetrievalResult
+from assistant.retrieval.scope import RefusalModel
+
+
+class ExtractiveAnswerer:
+    """Builds an answer only from corpus sentences (and verified cards); never writes a claim of
+    its own. The reply's first lines answer what was asked (see ``assistant.answer.plans``)."""
+
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        refusal: RefusalModel,
+        max_sentences: int = 4,
+        card_threshold: float = DEFAULT_CARD_THRESHOLD,
+    ) -> None:
+        self.retriever = retriever
+        self.refusal = refusal
+        self.max_sentences = max_sentences
+        snapshot = retriever.snapshot
+        children: dict[str, list[str]] = defaultdict(list)
+        for section in snapshot.sections:
+            if section.parent_id and section.id not in children[section.parent_id]:
+                children[section.parent_id].append(section.id)
+        self.planner = Planner(
+            snapshot.sentences, snapshot.sentence_vectors, retriever.section, dict(children)
+        )
+        self.cards = CardIndex(snapshot.cards, snapshot.card_vectors, card_threshold)
+
+    def refusal_text(self, lang: str) -> str:
+        titles: dict[str, str] = {}
+        for section in self.retriever.snapshot.sections:
+            if section.lang == lang or section.doc_id not in titles:
+                titles[section.doc_id] = section.document.label
+        bullet = "\n".join(f"- {t}" for t in titles.values())
+        return MESSAGES[lang]["refusal"].format(
+            docs=bullet, enquiry=PCPD_ENQUIRY_LINE, hotline=AI_SECURITY_HOTLINE
+        )
+
+    def decline(self, question: str, result: RetrievalResult, reason: str) -> Answer:
+        return Answer(
+            question,
+            result.lang,
+            self.refusal_text(result.lang),
+            True,
+            retrieval=result,
+            in_scope_probability=self.refusal.probability(result),
+            refusal_reason=reason,
+            scope=self.refusal.contributions(result),
+            answer_type="out_of_scope",
+        )
+
+    def answer(
+        self,
+        question: str,
+        result: RetrievalResult,
+        focus: str | None = None,
+        question_type: QuestionType | None = None,
+    ) -> Answer:
+        """``focus`` is the user's own words when ``result`` was retrieved with added context."""
+        probability = self.refusal.probability(result)
+        if not result.hits or probability < self.refusal.threshold:
+            reason = (
+                "no section matched"
+                if not result.hits
+                else f"weak evidence: in-scope probability {probability:.2f} < {self.refusal.threshold:.2f} "
+                f"(dense {result.dense_top:.3f}, bm25 {result.bm25_top:.2f}, coverage {result.coverage:.2f})"
+            )
+            return self.decline(question, result, reason)
+        focus = focus or question
+        kind = question_type or classify(focus)
+        query_vector = result.query_vector
+        if focus.strip() != result.query.strip().split("\n")[0].strip():
+            # A follow-up was retrieved together with the previous turn; its sentences should
+            # answer what is new in it ("and passwords?"), not repeat the previous answer.
+            focus_vector = self.retriever.embedder.embed_queries([focus])[0]
+            query_vector = (query_vector + focus_vector) / 2
+        card = self.cards.match(focus, query_vector, result.section_ids[:5])
+        plan = self.planner.plan(kind.name, result, focus, query_vector)
+        answer = self._render(question, result, plan, card)
+        answer.in_scope_probability = probability
+        answer.answer_type = kind.name
+        answer.question_rule = kind.rule
+        answer.scope = self.refusal.contributions(result)
+        return answer
+
+    def _render(
+        self, question: str, result: RetrievalResult, plan: Plan, card: CardMatch | None
+    ) -> Answer:
+        lang = result.lang
+        m = MESSAGES[lang]
+        citations: dict[str, Citation] = {}
+        lines: list[tuple[str, int]] = []
+
+        def cite(section: Section, quote: str | None) -> int:
+            citation = citations.get(section.id)
+            if citation is None:
+                citation = citations[section.id] = Citation(len(citations) + 1, section, [])
+            if quote is not None and quote not in citation.quotes:
+                citation.quotes.append(quote)
+            return citation.number
+
+        def marks(line: Line) -> str:
+            numbers = [cite(line.sections[0], line.text)] + [
+                cite(s, None) for s in line.sections[1:]
+            ]
+            return "".join(f"[{n}]" for n in dict.fromkeys(numbers))
+
+        def label(line: Line) -> str:
+            if line.note:
+                return f" ({m['not_in_digest']})" if lang == "en" else f"（{m['not_in_digest']}）"
+            source = line.sections[0].provenance_of(line.text)
+            name = m["provenance"].get(source)
+            if not name:
+                return ""
+            return f" ({name})" if lang == "en" else f"（{name}）"
+
+        parts: list[str] = []
+        if card is not None:
+            pieces = []
+            for sentence in card.card.answer[lang]:
+                sections = [
+                    s for s in (self.retriever.section(c, lang) for c in sentence.cites) if s
+                ]
+                numbers = "".join(f"[{cite(s, None)}]" for s in sections)
+                pieces.append(f"{sentence.text} {numbers}")
+                lines.append((sentence.text, cite(sections[0], None) if sections else 0))
+            parts.append(f"{m['short_answer']} " + " ".join(pieces))
+        for line in plan.lead:
+            parts.append(f"{line.text} {marks(line)}{label(line)}")
+            lines.append((line.text, citations[line.sections[0].id].number))
+        for number, line in enumerate(plan.items, 1):
+            parts.append(f"{number}. {line.text} {marks(line)}{label(line)}")
+            lines.append((line.text, citations[line.sections[0].id].number))
+        body = "\n".join(parts)
+        evidence = [e for e in plan.evidence][: self.max_sentences]
+        if evidence:
+            shown = "\n".join(f"- {e.text} {marks(e)}{label(e)}" for e in evidence)
+            body += f"\n\n{m['evidence']}\n{shown}"
+            lines.extend((e.text, citations[e.sections[0].id].number) for e in evidence)
+        sources = "\n".join(c.source_line(lang) for c in citations.values())
+        text = f"{body}\n\n{m['sources']}:\n{sources}"
+        answer = Answer(question, lang, text, False, list(citations.values()), lines, result)
+        answer.plan_rule = plan.rule
+        if card is not None:
+            answer.card = card.as_dict()
+        return answer

@@ -1,0 +1,1 @@
+"""The corpus: Markdown digests of the guidance, parsed into documents and sections, and checked."""

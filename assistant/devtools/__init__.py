@@ -1,0 +1,1 @@
+"""Developer tools: evaluation against question sets, the benchmark and the load test."""

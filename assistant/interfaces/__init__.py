@@ -1,0 +1,1 @@
+"""Front ends over the pipeline: the command line and the web UI (Gradio page and its API)."""

@@ -1,0 +1,1 @@
+"""What the assistant does to practise the guidance: redaction, order filtering, login, audit, feedback."""

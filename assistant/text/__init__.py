@@ -1,0 +1,1 @@
+"""Text of both scripts: language and script detection, sentences, tokens, question validation."""

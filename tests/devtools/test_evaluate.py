@@ -1,0 +1,191 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.corpus.documents import load_corpus
+from assistant.devtools.evaluate import GoldError, GoldItem, ItemResult, load_gold, run_eval, score
+from assistant.settings import Settings
+from tests.conftest import PROJECT_ROOT
+
+GOLD = PROJECT_ROOT / "evals" / "gold.jsonl"
+
+
+def item(
+    expected: tuple[str, ...] = ("a/1",), kind: str = "factual", mention: tuple[str, ...] = ()
+) -> GoldItem:
+    return GoldItem("x", "en", "q", expected, mention, kind)
+
+
+def test_metrics_on_hand_made_results() -> None:
+    results = [
+        ItemResult(item(), ["a/1", "a/2"], ["a/1"], False, "uses MFA", [("s", "s")], 10, 1),
+        ItemResult(
+            item(), ["a/2", "a/1"], ["a/2", "a/1"], False, "", [("s", "s"), ("t", "u")], 20, 1
+        ),
+        ItemResult(item(), ["a/3"], [], True, "", [], 30),
+        ItemResult(item((), "out_of_scope"), ["a/3"], [], True, "", [], 40),
+        ItemResult(item((), "out_of_scope"), ["a/3"], ["a/3"], False, "", [], 50),
+    ]
+    m = score(results)
+    assert m["hit_at_1"] == pytest.approx(1 / 3)
+    assert m["hit_at_5"] == pytest.approx(2 / 3)
+    assert m["mrr"] == pytest.approx((1 + 0.5) / 3)
+    assert m["ndcg_at_5"] == pytest.approx((1 + 1 / 1.5849625) / 3, rel=1e-4)
+    assert m["citation_precision"] == pytest.approx(2 / 3)
+    assert m["grounding_rate"] == pytest.approx(2 / 3)
+    assert m["refusal_recall"] == pytest.approx(0.5)
+    assert m["refusal_precision"] == pytest.approx(0.5)
+    assert m["false_refusal_rate"] == pytest.approx(1 / 3)
+    assert m["latency_p50_ms"] == 30
+
+
+def test_must_mention_alternatives_match_in_either_script() -> None:
+    results = [
+        ItemResult(
+            item(mention=("multi-factor | 多重認證", "2110 1155")),
+            ["a/1"],
+            ["a/1"],
+            False,
+            "啟用多重认证",
+        )
+    ]
+    assert score(results)["must_mention_recall"] == pytest.approx(0.5)
+
+
+def test_gold_file_errors_are_reported_with_line_numbers(tmp_path: Path) -> None:
+    bad = tmp_path / "gold.jsonl"
+    bad.write_text('{"id": "1", "lang": "en", "question": "q", "kind": "factual"}\n', "utf-8")
+    with pytest.raises(GoldError, match=":1: an in-scope item needs expected_sections"):
+        load_gold(bad)
+    bad.write_text("not json\n", "utf-8")
+    with pytest.raises(GoldError, match=":1: not a gold item"):
+        load_gold(bad)
+
+
+def test_the_gold_set_meets_its_specification() -> None:
+    items = load_gold(GOLD)
+    assert len(items) >= 120
+    langs = [i.lang for i in items]
+    assert 0.4 <= langs.count("en") / len(items) <= 0.5
+    assert 0.4 <= langs.count("zh-Hant") / len(items) <= 0.5
+    assert langs.count("mixed") / len(items) >= 0.08
+    assert sum(not i.in_scope for i in items) >= 15
+    assert sum(bool(i.history) for i in items) >= 5
+    corpus = load_corpus(PROJECT_ROOT / "corpus")
+    ids = set(corpus.section_ids())
+    unknown = {s for i in items for s in i.expected_sections} - ids
+    assert not unknown
+    covered = {s for i in items for s in i.expected_sections}
+    for doc in {s.split("/")[0] for s in ids}:
+        assert any(s.startswith(doc + "/") for s in covered), doc
+
+
+@pytest.mark.slow
+def test_grounding_gate_on_the_shipped_corpus(real_settings: Settings) -> None:
+    """The quality bar of the product; a change that drops below it must not land."""
+    report = run_eval(real_settings, GOLD, with_baselines=False)
+    assert report["grounding_rate"] >= 0.98
+    assert report["hit_at_5"] >= 0.85
+    assert report["hit_at_1"] >= 0.65
+    assert report["citation_precision"] >= 0.55
+    assert report["must_mention_recall"] >= 0.6
+    assert report["refusal_recall"] >= 0.6
+    assert report["false_refusal_rate"] <= 0.05
+    for lang in ("en", "zh-Hant", "mixed"):
+        assert report["by_lang"][lang]["hit_at_5"] >= 0.8, lang
+
+
+def test_eval_command_prints_stable_json_keys_and_writes_a_report(
+    built_settings: Settings, tmp_path: Path
+) -> None:
+    gold = tmp_path / "gold.jsonl"
+    rows = [
+        {
+            "id": "1",
+            "lang": "en",
+            "question": "Do staff need multi-factor authentication?",
+            "expected_sections": ["checklist-2025/4"],
+            "must_mention": ["multi-factor | 多重認證"],
+            "kind": "factual",
+        },
+        {
+            "id": "2",
+            "lang": "zh-Hant",
+            "question": "可唔可以用客戶資料訓練AI？",
+            "expected_sections": ["pdpo-dpps/dpp3"],
+            "must_mention": ["同意"],
+            "kind": "factual",
+        },
+        {
+            "id": "3",
+            "lang": "mixed",
+            "question": "Staff可唔可以用自己部手機用AI？",
+            "expected_sections": ["checklist-2025/4"],
+            "must_mention": [],
+            "kind": "factual",
+            "history": [],
+        },
+        {
+            "id": "4",
+            "lang": "en",
+            "question": "Who won the World Cup in 2022?",
+            "expected_sections": [],
+            "must_mention": [],
+            "kind": "out_of_scope",
+        },
+    ]
+    gold.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
+    env = {
+        "ASSISTANT_CORPUS_DIR": str(built_settings.corpus_dir),
+        "ASSISTANT_INDEX_DIR": str(built_settings.index_dir),
+        "PATH": "/usr/bin:/bin",
+        "HF_HUB_OFFLINE": "1",
+    }
+    report_path = tmp_path / "report.md"
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "assistant.cli",
+            "eval",
+            "--gold",
+            str(gold),
+            "--json",
+            "--report",
+            str(report_path),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    for key in (
+        "hit_at_1",
+        "hit_at_5",
+        "mrr",
+        "ndcg_at_5",
+        "citation_precision",
+        "must_mention_recall",
+        "grounding_rate",
+        "refusal_recall",
+        "false_refusal_rate",
+        "by_lang",
+        "by_kind",
+        "baselines",
+    ):
+        assert key in data, key
+    assert data["hit_at_5"] == 1.0 and data["grounding_rate"] == 1.0
+    assert set(data["baselines"]) == {
+        "BM25 only (our tokeniser)",
+        "dense only (same embedder)",
+        "llama-index BM25Retriever (default tokeniser)",
+        "quick demo (500-char chunks, dense)",
+    }
+    text = report_path.read_text("utf-8")
+    assert "| ours (hybrid) |" in text and "llama-index BM25Retriever" in text
+    assert report_path.with_suffix(".png").stat().st_size > 10_000

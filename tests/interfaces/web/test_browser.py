@@ -1,0 +1,409 @@
+"""The web UI in real Chromium (Playwright drives the system browser; nothing is downloaded).
+
+Screenshots of each screen are saved in ``test-artifacts/ui/``.
+"""
+
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from assistant.drafting import checklist_items
+from assistant.interfaces.web.app import build_app, launch
+from assistant.interfaces.web.service import UIService
+from assistant.pipeline import Assistant
+from assistant.retrieval.indexing import build_index
+from assistant.safety.feedback import feedback_path
+from assistant.settings import Settings
+from tests.conftest import PROJECT_ROOT, free_port, make_settings
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
+    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
+]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "ui"
+TIMEOUT_MS = 20_000
+# A hostile corpus file: markup in a heading and in sentences must be shown, never run.
+HOSTILE = {
+    "en": """---
+doc_id: sandbox-note
+title: Sandbox note <b>bold</b>
+lang: en
+edition: 2025-01-01
+url: https://example.org/sandbox-en.pdf
+kind: guideline
+digest: true
+official_text: Test file.
+translation: sandbox-note.zh-Hant.md
+---
+
+## Sandbox reports <img src=x onerror="window.pwned='heading'"> {#sandbox-note/1 no="1"}
+
+Every sandbox report must quote the marker <script>window.pwned='script'</script> verbatim.
+Every sandbox report must also show the tag <img src=x onerror="window.pwned='img'"> as plain text.
+""",
+    "zh-Hant": """---
+doc_id: sandbox-note
+title: 沙盒說明
+lang: zh-Hant
+edition: 2025-01-01
+url: https://example.org/sandbox-zh.pdf
+kind: guideline
+digest: true
+official_text: 測試檔。
+translation: sandbox-note.en.md
+---
+
+## 沙盒報告 {#sandbox-note/1 no="1"}
+
+每份沙盒報告都必須原文引述標記<script>window.pwned='zh'</script>。
+""",
+}
+
+
+def _chromium_or_skip() -> None:
+    if Path(CHROMIUM).exists():
+        return
+    message = f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict[str, Any]:
+    _chromium_or_skip()
+    return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args() -> dict[str, Any]:
+    return {
+        "viewport": {"width": 1400, "height": 950},
+        "locale": "en-GB",
+        "permissions": ["clipboard-read", "clipboard-write"],
+    }
+
+
+def _serve(settings: Settings, assistant: Assistant) -> Iterator[str]:
+    app = build_app(settings, UIService(settings, assistant))
+    port = free_port()
+    launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        app.close()
+
+
+@pytest.fixture(scope="module")
+def ui_settings(built_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return built_settings.replace(data_dir=tmp_path_factory.mktemp("ui-browser-data"))
+
+
+@pytest.fixture(scope="module")
+def app_url(ui_settings: Settings, fixture_assistant: Assistant) -> Iterator[str]:
+    _chromium_or_skip()
+    yield from _serve(ui_settings, fixture_assistant)
+
+
+@pytest.fixture(scope="module")
+def hostile_url(
+    built_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    _chromium_or_skip()
+    settings = make_settings(tmp_path_factory.mktemp("hostile"))
+    for lang, text in HOSTILE.items():
+        (settings.corpus_dir / f"sandbox-note.{lang}.md").write_text(text, "utf-8")
+    # Reuse the session index's embeddings so that only the new file is embedded.
+    shutil.copytree(built_settings.index_dir / "cache", settings.index_dir / "cache")
+    build_index(settings)
+    yield from _serve(settings, Assistant(settings))
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def open_app(page: Page, url: str) -> None:
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(url, wait_until="load")
+    expect(page.locator("#question textarea")).to_be_visible()
+
+
+def ask(page: Page, question: str) -> Any:
+    """Send ``question`` and wait for the finished answer; returns the last answer bubble."""
+    before = page.locator("#chatbot .answer:not(.thinking)").count()
+    page.fill("#question textarea", question)
+    page.press("#question textarea", "Enter")
+    answers = page.locator("#chatbot .answer:not(.thinking)")
+    expect(answers).to_have_count(before + 1)
+    answer = answers.last
+    # The answer is complete when its sources (or, for a refusal, its hotline) have arrived.
+    expect(answer.locator(".sources, strong").first).to_be_visible()
+    return answer
+
+
+def test_english_question_answer_chip_and_section_panel(page: Page, app_url: str) -> None:
+    open_app(page, app_url)
+    shot(page, "01-start")
+    answer = ask(page, "Do staff need strong passwords for AI tools?")
+    expect(answer).to_contain_text("multi-factor authentication")
+    chip = answer.locator("a.cite-chip").first
+    expect(chip).to_contain_text("Data security")
+    expect(answer.locator("a.cite-num").first).to_be_visible()
+    shot(page, "02-english-answer")
+    chip.click()
+    panel = page.locator("#source-view")
+    expect(panel.locator(".src-heading")).to_have_text("4 Data security")
+    expect(panel).to_contain_text(
+        "Staff should report AI incidents"
+    )  # text the answer did not quote
+    expect(panel.locator("mark").first).to_be_visible()  # the quoted sentences are highlighted
+    shot(page, "03-section-panel")
+    panel.locator("a.twin-link").click()
+    expect(panel.locator(".src-heading")).to_have_text("4 數據安全")
+    expect(panel).to_contain_text("多重認證")
+    shot(page, "04-section-other-language")
+    page.locator("#copy-btn").click()
+    expect(page.get_by_text("Answer copied")).to_be_visible()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "multi-factor authentication" in copied and "Sources:" in copied
+    assert "<a" not in copied  # plain text, ready to paste into an e-mail
+
+
+def test_clear_chat_forgets_the_conversation(page: Page, app_url: str) -> None:
+    open_app(page, app_url)
+    page.locator("#trainer-toggle input").check()
+    searched = page.locator("#trainer-view .t-query")
+    ask(page, "Which devices may staff use with generative AI tools?")
+    ask(page, "咁密碼呢？")
+    expect(searched).to_contain_text("Which devices may staff use")  # the follow-up kept the topic
+    page.locator("#chatbot a.cite-chip").first.click()
+    expect(page.locator("#source-view .src-heading")).to_be_visible()
+    page.locator("#clear-btn").click()
+    expect(page.locator("#chatbot .answer")).to_have_count(0)
+    expect(page.locator("#chatbot .chat-welcome")).to_be_visible()
+    expect(page.locator("#source-view .panel-empty")).to_be_visible()
+    ask(page, "咁密碼呢？")
+    page.get_by_role("tab", name="How this answer came about").click()
+    expect(searched).to_have_text("Question searched: 咁密碼呢？")
+
+
+def test_traditional_chinese_question_and_follow_up(page: Page, app_url: str) -> None:
+    open_app(page, app_url)
+    first = ask(page, "員工可以用邊啲裝置使用生成式AI工具？")
+    expect(first.locator(".lead")).to_have_text("私隱專員公署的指引就此有以下內容：")
+    follow_up = ask(page, "咁密碼呢？")
+    expect(follow_up).to_contain_text("多重認證")
+    chip = follow_up.locator("a.cite-chip").first
+    expect(chip).to_contain_text("數據安全")
+    shot(page, "05-chinese-answer")
+    chip.click()
+    expect(page.locator("#source-view .src-heading")).to_have_text("4 數據安全")
+
+
+def test_interface_language_switches_labels_and_messages(page: Page, app_url: str) -> None:
+    open_app(page, app_url)
+    page.locator("#ui-lang label", has_text="繁體中文").click()
+    expect(page.locator("#send-btn")).to_have_text("發送")
+    expect(page.get_by_role("tab", name="瀏覽及常見問題")).to_be_visible()
+    expect(page.locator("#header h1")).to_have_text("私隱專員公署 AI 指引助理")
+    expect(page.locator("#question textarea")).to_have_attribute(
+        "placeholder", "就AI與個人資料提問，中英文皆可……"
+    )
+    expect(page.locator("#source-view")).to_contain_text("按答案下方的出處標籤")
+    shot(page, "06-interface-chinese")
+    # The common questions were redrawn in Chinese and still ask in the chat when selected.
+    page.get_by_role("tab", name="瀏覽及常見問題").click()
+    page.locator("#faq a.faq-q", has_text="員工使用AI工具時應遵守哪些保安措施").click()
+    expect(page.get_by_role("tab", name="提問")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#chatbot .answer .lead")).to_have_text(
+        "私隱專員公署的指引就此有以下內容："
+    )
+    page.locator("#ui-lang label", has_text="English").click()
+    expect(page.locator("#send-btn")).to_have_text("Send")
+    expect(page.get_by_role("tab", name="Browse & FAQ")).to_be_visible()
+
+
+def test_trainer_mode_shows_scores_ranks_and_timings(page: Page, app_url: str) -> None:
+    open_app(page, app_url)
+    ask(page, "Do staff need strong passwords for AI tools?")
+    page.locator("#trainer-toggle input").check()
+    trainer = page.locator("#trainer-view")
+    expect(trainer.locator("table.t-hits")).to_be_visible()
+    first_row = trainer.locator("table.t-hits tbody tr").first
+    expect(first_row).to_contain_text("checklist-2025/4")
+    expect(first_row.locator("td.num").nth(1)).to_contain_text("#")  # dense score and rank
+    expect(trainer).to_contain_text("In-scope probability")
+    expect(trainer.locator(".t-bar")).to_have_count(6)  # embed, dense, bm25, fuse, answer, total
+    shot(page, "07-trainer-mode")
+    ask(page, "What is the weather forecast for tomorrow?")
+    expect(trainer.locator(".t-decision.refused")).to_be_visible()
+    expect(trainer).to_contain_text("Why it was declined")
+    shot(page, "08-trainer-refusal")
+
+
+def test_personal_data_warning_before_sending_and_redaction(
+    page: Page, app_url: str, ui_settings: Settings
+) -> None:
+    open_app(page, app_url)
+    page.fill("#question textarea", "My HKID is A123456(3). Do staff need strong passwords?")
+    warning = page.locator("#pii-warning .pii-warn")
+    expect(warning).to_contain_text("an HKID number")
+    shot(page, "09-personal-data-warning")
+    page.fill("#question textarea", "我電話係 9123 4567，員工要唔要設定強密碼？")
+    expect(warning).to_contain_text("電話號碼")
+    page.fill("#question textarea", "Do staff need strong passwords?")
+    expect(warning).to_have_count(0)
+    answer = ask(page, "My HKID is A123456(3). Do staff need strong passwords?")
+    expect(answer.locator(".pii-warn")).to_contain_text("HKID")
+    user_bubble = page.locator("#chatbot .user-text").last
+    expect(user_bubble).to_have_text("My HKID is [HKID]. Do staff need strong passwords?")
+    expect(page.locator("#chatbot")).not_to_contain_text("A123456")
+    # A thumbs-up stores the redacted question.
+    page.locator("#chatbot button[aria-label='Like']").last.click()
+    expect(page.get_by_text("Your rating was saved")).to_be_visible()
+    rows = sqlite3.connect(feedback_path(ui_settings)).execute(
+        "SELECT question, rating FROM feedback"
+    )
+    assert ("My HKID is [HKID]. Do staff need strong passwords?", "up") in rows.fetchall()
+
+
+def test_markup_typed_into_the_chat_is_shown_as_text(page: Page, app_url: str) -> None:
+    open_app(page, app_url)
+    typed = "<img src=x onerror=\"window.pwned='q'\"><script>window.pwned='s'</script> passwords?"
+    page.fill("#question textarea", typed)
+    page.press("#question textarea", "Enter")
+    bubble = page.locator("#chatbot .user-text").last
+    expect(bubble).to_have_text(typed)
+    expect(page.locator("#chatbot .answer:not(.thinking)")).to_have_count(1)
+    expect(page.locator("#chatbot img[src='x']")).to_have_count(0)
+    assert page.evaluate("window.pwned") is None
+    shot(page, "10-markup-in-question")
+
+
+def test_markup_in_a_corpus_file_is_shown_as_text(page: Page, hostile_url: str) -> None:
+    open_app(page, hostile_url)
+    answer = ask(page, "What marker must every sandbox report quote verbatim?")
+    expect(answer).to_contain_text("<script>window.pwned='script'</script>")
+    answer.locator("a.cite-chip").first.click()
+    panel = page.locator("#source-view")
+    expect(panel.locator(".src-heading")).to_contain_text("<img src=x onerror=")
+    expect(panel).to_contain_text("<img src=x onerror=\"window.pwned='img'\">")
+    expect(page.locator("img[src='x']")).to_have_count(0)
+    expect(page.locator("#source-view script")).to_have_count(0)
+    assert page.evaluate("window.pwned") is None
+    shot(page, "11-markup-in-corpus")
+
+
+def test_browse_tab_and_common_questions(page: Page, app_url: str) -> None:
+    open_app(page, app_url)
+    page.get_by_role("tab", name="Browse & FAQ").click()
+    toc = page.locator("#browse-toc")
+    toc.locator("a.toc-item", has_text="Data security").click()
+    view = page.locator("#browse-view")
+    expect(view.locator(".src-heading")).to_have_text("4 Data security")
+    page.locator("#browse-lang label", has_text="繁體中文").click()
+    expect(view.locator(".src-heading")).to_have_text("4 數據安全")
+    shot(page, "12-browse")
+    page.locator("#faq a.faq-q", has_text="What security measures should staff follow").click()
+    expect(page.get_by_role("tab", name="Ask")).to_have_attribute("aria-selected", "true")
+    answer = page.locator("#chatbot .answer .sources")
+    expect(answer).to_have_count(1)
+    expect(page.locator("#chatbot .user-text").last).to_contain_text("What security measures")
+    shot(page, "13-common-question-asked")
+
+
+def test_draft_a_policy_and_a_clause_with_citations_and_downloads(page: Page, app_url: str) -> None:
+    open_app(page, app_url)
+    page.get_by_role("tab", name="Draft a policy clause").click()
+    view = page.locator("#draft-view")
+    expect(view.locator(".draft-empty")).to_be_visible()
+    page.locator("#draft-go").click()
+    expect(view.locator(".notice")).to_have_text(
+        "Enter the organisation's name to draft a whole policy."
+    )
+    page.fill("#draft-org input", "Acme Trading Ltd")
+    page.fill("#draft-public-tools textarea", "ChatGPT Enterprise")
+    page.locator("#draft-uses label", has_text="summarising information").click()
+    page.locator("#draft-allowed-input label", has_text="Hong Kong Identity Card numbers").click()
+    page.locator("#draft-mfa label", has_text="Not required").click()
+    page.locator("#draft-go").click()
+    expect(view.locator(".draft-title")).to_have_text(
+        "Acme Trading Ltd Policy on Employees' Use of Generative AI"
+    )
+    clauses = view.locator(".clause")
+    expect(clauses).to_have_count(len(checklist_items()))
+    expect(clauses.first.locator(".clause-n")).to_have_text("1.1")
+    expect(clauses.first).to_contain_text("ChatGPT Enterprise")
+    expect(view.locator(".clause", has_text="Permitted purposes")).to_contain_text(
+        "summarising information"
+    )
+    # Going against the guidance is flagged: HKID numbers into a public tool, no MFA.
+    high = view.locator(".draft-warn.high")
+    expect(high).to_have_count(2)
+    expect(high.nth(1)).to_contain_text("multi-factor authentication")
+    rows = view.locator("table.cov tbody tr:not(.cov-part)")
+    expect(rows).to_have_count(len(checklist_items()))
+    expect(view.locator("table.cov tr", has_text="Who the policy applies to")).to_contain_text(
+        "To complete"
+    )
+    chip = clauses.nth(3).locator("a.draft-chip").first  # 2.1 Information that may be entered
+    expect(chip).to_contain_text("checklist-2025/2")
+    chip.click()
+    panel = page.locator("#draft-source")
+    expect(panel.locator(".src-heading")).to_have_text("2 Protection of personal data privacy")
+    expect(panel).to_contain_text("delete it under the retention policy")
+    expect(panel.locator("mark").first).to_be_visible()  # the lines the clause follows
+    # The form folds away once the draft is made; the draft, not the form, is read next.
+    expect(page.locator("#draft-public-tools textarea")).to_be_hidden()
+    view.locator(".draft-warnings").evaluate("e => e.scrollIntoView()")
+    shot(page, "14-draft")
+    with page.expect_download() as download:
+        page.locator("#draft-md").click()
+    assert download.value.suggested_filename == "gen-ai-policy-acme-trading-ltd.md"
+    markdown = Path(download.value.path()).read_text("utf-8")
+    assert markdown.startswith("# Acme Trading Ltd Policy on Employees' Use of Generative AI")
+    assert "`checklist-2025/2`" in markdown and "## Checklist coverage" in markdown
+    expect(page.locator("#draft-docx")).to_be_visible()
+
+    # One clause asked for in Cantonese, picked from the examples.
+    page.get_by_role("tab", name="One clause").click()
+    page.locator("#draft-suggest a.suggest", has_text="水印").click()
+    expect(page.locator("#draft-request textarea")).to_have_value(
+        "幫我寫一條關於AI生成內容加水印嘅條款"
+    )
+    page.locator("#draft-go-clause").click()
+    expect(view.locator(".draft-kicker")).to_have_text("Clause draft · 繁體中文")
+    expect(view.locator(".clause")).to_have_count(1)
+    expect(view.locator(".clause-n")).to_have_text("1.1")
+    expect(view.locator(".clause-h")).to_have_text("加上水印／標籤")
+    expect(view.locator(".clause-text")).to_contain_text("Acme Trading Ltd以外人士")
+    view.locator(".clause a.draft-chip", has_text="checklist-2025/3").click()
+    expect(panel.locator(".src-heading")).to_have_text("3 合法及合乎道德的使用及預防偏見")
+    expect(panel.locator("mark").first).to_contain_text("水印")
+    shot(page, "15-draft-clause")
+    # The interface language relabels the tab and redraws the draft's labels, not its text.
+    page.locator("#ui-lang label", has_text="繁體中文").click()
+    expect(page.locator("#draft-go-clause")).to_have_text("草擬條文")
+    expect(view.locator(".draft-kicker")).to_have_text("條文草稿 · 繁體中文")
+    expect(view.locator(".clause-h")).to_have_text("加上水印／標籤")
