@@ -126,6 +126,11 @@ class Assistant:
             return None
         if not draft.clauses():
             return None
+        # A clause found only by searching is drafted only for a question the guidance covers:
+        # "write me a VBA macro" must not get a policy clause.
+        routed_by_keywords = draft.route is not None and draft.route.method == "keywords"
+        if not routed_by_keywords and not self.answerer.refusal.in_scope(result):
+            return None
         answer = _draft_answer(question, lang, draft, result, self.retriever.section)
         answer.question_rule = classify(searched).rule
         return answer

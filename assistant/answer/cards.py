@@ -18,7 +18,7 @@ import numpy as np
 
 from assistant.answer.grounding import check_support, section_context
 from assistant.corpus.cards import Card
-from assistant.corpus.documents import LANGS, Corpus
+from assistant.corpus.documents import LANGS, Corpus, Section
 from assistant.index.embeddings import Embedder
 from assistant.text.script import detect_lang, has_han, split_sentences, strip_markdown
 from assistant.text.tokenize import content_terms
@@ -51,6 +51,7 @@ def verify_cards(cards: list[Card], corpus: Corpus, embedder: Embedder | None) -
     sentence its cited sections do not support, a sentence in the wrong script, or a cited section
     changed since the card was reviewed."""
     problems: list[str] = []
+    passages = _Passages(embedder)
     for card in cards:
         where = f"{card.path}: card {card.id}"
         for lang in LANGS:
@@ -68,7 +69,7 @@ def verify_cards(cards: list[Card], corpus: Corpus, embedder: Embedder | None) -
                 if lang == "en" and detect_lang(sentence.text) != "en":
                     problems.append(f"{where}: the en answer is not English: {sentence.text!r}")
                     continue
-                if not _supported(sentence.text, [s for s in sections if s is not None], embedder):
+                if not passages.supported(sentence.text, [s for s in sections if s is not None]):
                     problems.append(
                         f"{where}: not supported by {', '.join(sentence.cites)} ({lang}): "
                         f"{sentence.text!r}"
@@ -82,22 +83,48 @@ def verify_cards(cards: list[Card], corpus: Corpus, embedder: Embedder | None) -
     return problems
 
 
-def _supported(sentence: str, sections: list[Any], embedder: Embedder | None) -> bool:
-    """Supported by one cited section, or (for a sentence joining two) by them taken together."""
-    for section in sections:
-        if check_support(
-            sentence, section.text, embedder, context=section_context(section)
-        ).supported:
-            return True
-    if len(sections) > 1:
-        joined = "\n".join(s.text for s in sections)
-        context = "\n".join(section_context(s) for s in sections)
-        # Joined sections: every sentence of both is a candidate passage.
-        candidates = [c for s in sections for c in split_sentences(strip_markdown(s.text))]
-        return check_support(
-            sentence, joined, embedder, source_sentences=candidates, context=context
-        ).supported
-    return False
+class _Passages:
+    """Section sentences and their embeddings, computed once per section for all the cards."""
+
+    def __init__(self, embedder: Embedder | None) -> None:
+        self.embedder = embedder
+        self._cache: dict[tuple[str, str], tuple[list[str], np.ndarray | None]] = {}
+
+    def of(self, sections: list[Section]) -> tuple[list[str], np.ndarray | None]:
+        sentences: list[str] = []
+        vectors: list[np.ndarray] = []
+        for section in sections:
+            if section.key not in self._cache:
+                own = split_sentences(strip_markdown(section.text))
+                own_vectors = (
+                    self.embedder.embed_passages(own) if self.embedder is not None and own else None
+                )
+                self._cache[section.key] = (own, own_vectors)
+            own, own_vectors = self._cache[section.key]
+            sentences.extend(own)
+            if own_vectors is not None:
+                vectors.append(own_vectors)
+        return sentences, (np.concatenate(vectors) if vectors else None)
+
+    def supported(self, sentence: str, sections: list[Section]) -> bool:
+        """Supported by one cited section, or (a sentence joining two) by them taken together."""
+        groups = [[s] for s in sections] + ([sections] if len(sections) > 1 else [])
+        vector = self.embedder.embed_passages([sentence])[0] if self.embedder is not None else None
+        for group in groups:
+            candidates, vectors = self.of(group)
+            context = "\n".join(section_context(s) for s in group)
+            support = check_support(
+                sentence,
+                "\n".join(s.text for s in group),
+                self.embedder,
+                source_sentences=candidates,
+                source_vectors=vectors,
+                sentence_vector=vector,
+                context=context,
+            )
+            if support.supported:
+                return True
+        return False
 
 
 def current_hashes(card: Card, corpus: Corpus) -> dict[str, str]:

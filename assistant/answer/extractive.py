@@ -133,6 +133,18 @@ class ExtractiveAnswerer:
             return f" ({name})" if lang == "en" else f"（{name}）"
 
         parts: list[str] = []
+        blocks: list[dict[str, object]] = []
+
+        def block(kind: str, line: Line) -> None:
+            blocks.append(
+                {
+                    "kind": "note" if line.note else kind,
+                    "text": line.text,
+                    "n": [citations[s.id].number for s in line.sections if s.id in citations],
+                    "provenance": "" if line.note else line.sections[0].provenance_of(line.text),
+                }
+            )
+
         if card is not None:
             pieces = []
             for sentence in card.card.answer[lang]:
@@ -142,23 +154,44 @@ class ExtractiveAnswerer:
                 numbers = "".join(f"[{cite(s, None)}]" for s in sections)
                 pieces.append(f"{sentence.text} {numbers}")
                 lines.append((sentence.text, cite(sections[0], None) if sections else 0))
+                blocks.append(
+                    {
+                        "kind": "short",
+                        "text": sentence.text,
+                        "n": [citations[s.id].number for s in sections],
+                        "provenance": "card",
+                    }
+                )
             parts.append(f"{m['short_answer']} " + " ".join(pieces))
         for line in plan.lead:
             parts.append(f"{line.text} {marks(line)}{label(line)}")
             lines.append((line.text, citations[line.sections[0].id].number))
+            block("lead", line)
         for number, line in enumerate(plan.items, 1):
             parts.append(f"{number}. {line.text} {marks(line)}{label(line)}")
             lines.append((line.text, citations[line.sections[0].id].number))
+            block("item", line)
+        uncovered = list(
+            dict.fromkeys(h.typed or h.matched for h in result.concepts if not h.concept.in_scope)
+        )
+        if uncovered:
+            # A question with a covered and an uncovered part ("GDPR fines vs PDPO penalties"):
+            # the covered part is answered, and the reply says plainly what is not covered.
+            what = (" / " if lang == "en" else "、").join(uncovered)
+            parts.append(m["partly"].format(what=what, enquiry=PCPD_ENQUIRY_LINE))
         body = "\n".join(parts)
         evidence = [e for e in plan.evidence][: self.max_sentences]
         if evidence:
             shown = "\n".join(f"- {e.text} {marks(e)}{label(e)}" for e in evidence)
             body += f"\n\n{m['evidence']}\n{shown}"
             lines.extend((e.text, citations[e.sections[0].id].number) for e in evidence)
+            for e in evidence:
+                block("evidence", e)
         sources = "\n".join(c.source_line(lang) for c in citations.values())
         text = f"{body}\n\n{m['sources']}:\n{sources}"
         answer = Answer(question, lang, text, False, list(citations.values()), lines, result)
         answer.plan_rule = plan.rule
+        answer.blocks = blocks
         if card is not None:
             answer.card = card.as_dict()
         return answer

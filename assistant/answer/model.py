@@ -18,6 +18,7 @@ MESSAGES = {
     "en": {
         "short_answer": "Short answer:",
         "draft_lead": "Draft clause ({label}):",
+        "partly": "The guidance does not cover {what}: for that part, call the PCPD enquiry line on {enquiry}.",
         "draft_more": "For a whole policy, use the Draft tab (or `assistant draft`).",
         "evidence": "From the guidance:",
         "not_in_digest": "Not in this digest",
@@ -40,6 +41,7 @@ MESSAGES = {
     "zh-Hant": {
         "short_answer": "簡短回答：",
         "draft_lead": "條款草擬（{label}）：",
+        "partly": "指引沒有涵蓋{what}：這部分請致電公署查詢熱線 {enquiry}。",
         "draft_more": "如需整份政策，請使用「草擬政策」分頁（或 `assistant draft`）。",
         "evidence": "指引內容：",
         "not_in_digest": "本摘要未有涵蓋",
@@ -121,6 +123,9 @@ class Answer:
     card: dict[str, Any] | None = None
     scope: dict[str, Any] = field(default_factory=dict)  # features and their contributions
     draft: dict[str, Any] | None = None  # a clause drafted for a draft request
+    # The reply's structure for front ends: [{"kind": "short" | "lead" | "item" | "evidence" |
+    # "note", "text", "n": [citation numbers], "provenance"}], in the order shown.
+    blocks: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def generated(self) -> bool:
@@ -147,6 +152,7 @@ class Answer:
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
             "answer_type": self.answer_type,
             "card": self.card,
+            "blocks": self.blocks,
         }
         if self.draft is not None:
             data["draft"] = self.draft

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
-from assistant.drafting.common import ABSENT, LANGS, DraftError
+from assistant.drafting.common import ABSENT, CJK_SPACE_RE, LANGS, DraftError
 from assistant.drafting.draft_warnings import collect_warnings
 from assistant.drafting.items import (
     ChecklistItem,
@@ -119,10 +119,36 @@ def draft_policy(request: DraftRequest, sections_lookup: Any = None) -> PolicyDr
 # ---------------------------------------------------------------- free-text requests
 
 
-def _negated(text: str) -> bool:
-    folded = normalise(text)
+# A negation this many characters or fewer before an input word ("唔可以將客戶資料輸入",
+# "must not paste") makes the two one phrase about what must never be entered.
+NEGATION_REACH = 12
+# Naming types of information ("client data", "身份證") points to the input items, and naming a
+# tool ("DeepSeek") to the tools item, but less than any keyword does: "anonymise the personal
+# data in AI output" is about anonymising, "turn off chat history in ChatGPT" about settings.
+# A tool named beside information is where it goes: "可唔可以將客戶資料入ChatGPT" is about input.
+DATA_WORD_WEIGHT = 1.0
+TOOL_NAME_WEIGHT = 0.5
+
+
+class _Hit(NamedTuple):
+    """One occurrence of a keyword in a request."""
+
+    order: int  # the item's place in checklist_items()
+    value: str
+    weight: float
+    start: int
+    end: int
+
+
+def _without_question_forms(folded: str) -> str:
+    # Blanked out rather than removed, so that what follows keeps its offsets.
     for form in items_data()["question_forms"]:
-        folded = folded.replace(normalise(form), " ")
+        folded = folded.replace(normalise(form), " " * len(normalise(form)))
+    return folded
+
+
+def _negated(text: str) -> bool:
+    folded = _without_question_forms(normalise(text))
     return any(keyword_pattern(word).regex.search(folded) for word in items_data()["negations"])
 
 
@@ -139,17 +165,84 @@ def _without_request_verb(folded: str) -> str:
     return folded[: first.start()] + " " + folded[first.end() :]
 
 
+def _outermost(hits: list[_Hit]) -> list[_Hit]:
+    """The hits not inside a longer one: in "two step verification" the credentials item's
+    phrase counts, not the "verif" of accuracy, and "tools" counts once, not also as "tool"."""
+    return [
+        h
+        for h in hits
+        if not any(
+            o.start <= h.start and h.end <= o.end and o.end - o.start > h.end - h.start
+            for o in hits
+        )
+    ]
+
+
+def _order(key: str) -> int:
+    return next(i for i, item in enumerate(checklist_items()) if item.key == key)
+
+
+def _keyword_hits(folded: str) -> list[_Hit]:
+    hits = [
+        _Hit(order, p.value, p.weight, *m.span())
+        for order, item in enumerate(checklist_items())
+        for p in (keyword_pattern(k) for k in item.keywords)
+        for m in p.regex.finditer(folded)
+    ]
+    # Unnamed (""): these words are information types and tool names, not the items' keywords.
+    permitted = _order("permitted_input")
+    hits += [
+        _Hit(permitted, "", DATA_WORD_WEIGHT, *span)
+        for _, span in find_item(folded, "data_categories")
+    ]
+    tools = _order("tools")
+    for name in items_data()["public_tools"]:
+        hits += [
+            _Hit(tools, "", TOOL_NAME_WEIGHT, *m.span())
+            for m in keyword_pattern(name).regex.finditer(folded)
+        ]
+    return hits
+
+
+def _negated_input_hits(folded: str, hits: list[_Hit]) -> list[_Hit]:
+    """A negation followed closely by input words, as prohibited-input hits for all of them: in
+    "員工唔可以將客戶資料輸入公開AI工具" the tool named is where, not what, the clause is about."""
+    prohibited = _order("prohibited_input")
+    # Input words only: "personal" is an information type, but "must not use personal phones"
+    # is about devices.
+    inputs = [h for h in hits if h.order == _order("permitted_input") and h.value]
+    blanked = _without_question_forms(folded)
+    found = []
+    for word in items_data()["negations"]:
+        pattern = keyword_pattern(word)
+        for m in pattern.regex.finditer(blanked):
+            near = [
+                h._replace(order=prohibited)
+                for h in inputs
+                if 0 <= h.start - m.end() <= NEGATION_REACH
+            ]
+            if near:
+                found += [_Hit(prohibited, pattern.value, pattern.weight, *m.span()), *near]
+    return found
+
+
 def route_request(text: str, retriever: Any = None, lang: str | None = None) -> Route:
     """The Checklist item a free-text request is about: keywords first, then the retriever."""
-    folded = _without_request_verb(normalise(fold_width(text)))
+    # Code-switched requests space English off from Chinese unevenly ("AI 工具", "AI工具"): without
+    # those spaces one keyword ("加label", "review一次") matches every spacing.
+    folded = CJK_SPACE_RE.sub("", _without_request_verb(normalise(fold_width(text))))
+    hits = _keyword_hits(folded)
+    hits = _outermost(hits + _negated_input_hits(folded, hits))
     best: tuple[float, int, ChecklistItem, list[str]] | None = None
     for order, item in enumerate(checklist_items()):
-        hits = [p for p in (keyword_pattern(k) for k in item.keywords) if p.regex.search(folded)]
-        score = sum(p.weight for p in hits)
+        # Each word once (saying it twice is not more evidence), in the order the request has them.
+        weights: dict[str, float] = {}
+        for h in sorted(hits, key=lambda h: h.start):
+            if h.order == order:
+                weights[h.value] = max(h.weight, weights.get(h.value, 0.0))
+        score = sum(weights.values())
         if score and (best is None or score > best[0]):
-            best = (score, order, item, [p.value for p in hits])
-    if best is None and find_item(text, "data_categories"):
-        best = (1.0, 0, item_entry("permitted_input"), [])
+            best = (score, order, item, [v for v in weights if v])
     if best is not None:
         item, matched = best[2], best[3]
         negated = False

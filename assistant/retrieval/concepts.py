@@ -32,16 +32,17 @@ _LATIN = re.compile(r"[a-z0-9]")
 @dataclass(frozen=True)
 class ConceptHit:
     concept: Concept
-    matched: str  # the surface form found, in its matching form
+    matched: str  # the surface form found, in its matching form (folded: never shown)
     start: int
     end: int
+    typed: str = ""  # the same words as the user typed them (shown, e.g. "GDPR", 「強積金」)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.concept.id,
             "kind": self.concept.kind,
             "scope": "in" if self.concept.in_scope else "out",
-            "matched": self.matched,
+            "matched": self.typed or self.matched,
             "sections": list(self.concept.sections),
         }
 
@@ -63,13 +64,15 @@ class ConceptMatcher:
     def find(self, text: str) -> list[ConceptHit]:
         """Concept hits in ``text``, longest first where they overlap, one per concept."""
         folded = normalise(text)
+        aligned = len(folded) == len(text)  # folding kept every position (no ligature split)
         candidates: list[ConceptHit] = []
         for end, entries in self._automaton.iter(folded):
             for concept, key in entries:
                 start = end - len(key) + 1
                 if not _whole_word(folded, start, end + 1, key):
                     continue
-                candidates.append(ConceptHit(concept, key, start, end + 1))
+                typed = text[start : end + 1] if aligned else key
+                candidates.append(ConceptHit(concept, key, start, end + 1, typed))
         # Longest match wins a span ("customer list" over "list"); a concept counts once.
         candidates.sort(key=lambda h: (-(h.end - h.start), h.start))
         taken: list[tuple[int, int]] = []
@@ -92,10 +95,17 @@ def _whole_word(text: str, start: int, end: int, key: str) -> bool:
     return not (_LATIN.match(key[-1]) and end < len(text) and _LATIN.match(text[end]))
 
 
+# Terms added per concept and in all: enough to name the guidance's concept, few enough that the
+# question's own words still lead (and the query embedding stays short: it is the latency floor).
+TERMS_PER_CONCEPT = 2
+MAX_TERMS = 8
+
+
 def expansion(hits: list[ConceptHit], lang: str) -> str:
     """The guidance's own terms for the concepts found, in the question's language."""
     words: list[str] = []
     for hit in hits:
         if hit.concept.in_scope:
-            words.extend(hit.concept.terms.get(lang) or hit.concept.terms.get("en") or ())
-    return " ".join(dict.fromkeys(words))
+            terms = hit.concept.terms.get(lang) or hit.concept.terms.get("en") or ()
+            words.extend(terms[:TERMS_PER_CONCEPT])
+    return " ".join(list(dict.fromkeys(words))[:MAX_TERMS])

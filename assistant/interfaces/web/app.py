@@ -77,7 +77,8 @@ class Session:
 
 
 def new_session(browsing: list[str]) -> Session:
-    """The states, created in the current ``gr.Blocks`` in this order; Browse starts at ``browsing``."""
+    """The states, created in the current ``gr.Blocks`` in this order (ids follow it); Browse
+    starts at ``browsing``."""
     return Session(
         history=gr.State([]),
         turns=gr.State({}),
@@ -183,13 +184,7 @@ def answer_handler(svc: UIService, views: Views) -> Callable[..., Iterator[tuple
             chat = [*chat, {"role": "assistant", "content": notice_html(error)}]
             yield chat, keep, keep, keep, keep, keep, keep, keep
             return
-        shown_text = message_html(svc.privacy_check(message)["redacted"])
-        thinking = f'<div class="answer thinking">{t(ui, "thinking")}</div>'
-        chat = [
-            *chat,
-            {"role": "user", "content": shown_text},
-            {"role": "assistant", "content": thinking},
-        ]
+        chat = asked_chat(svc, chat, message, ui)
         yield chat, "", "", keep, keep, keep, keep, keep
         outcome = yield from stream_answer(svc, message, chat, hist, ui)
         if outcome is None:
@@ -206,6 +201,17 @@ def answer_handler(svc: UIService, views: Views) -> Callable[..., Iterator[tuple
         yield chat, keep, keep, [*hist, answer.question], turn_map, data, answer.text, trace
 
     return respond
+
+
+def asked_chat(svc: UIService, chat: list, message: str, ui: str) -> list:
+    """``chat`` with the question (redacted) and a bubble saying the answer is being looked for."""
+    shown_text = message_html(svc.privacy_check(message)["redacted"])
+    thinking = f'<div class="answer thinking">{t(ui, "thinking")}</div>'
+    return [
+        *chat,
+        {"role": "user", "content": shown_text},
+        {"role": "assistant", "content": thinking},
+    ]
 
 
 def stream_answer(

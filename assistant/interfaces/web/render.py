@@ -285,7 +285,8 @@ def answer_steps(
             steps.append(f'<div class="answer refused">{head}<p>{body}</p></div>')
         return steps
     citations = {c["n"]: c for c in answer.get("citations", [])}
-    lead = f'<p class="lead">{esc(MESSAGES[lang]["lead"])}</p>'
+    card = answer.get("card")
+    lead = f'<p class="lead short-answer">{esc(MESSAGES[lang]["short_answer"])}</p>' if card else ""
     items: list[str] = []
     steps = [f'<div class="answer">{head}{lead}</div>']
     for sentence, number in answer.get("sentences", []):

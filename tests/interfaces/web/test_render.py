@@ -238,10 +238,8 @@ def test_section_panel_escapes_corpus_text_and_links_known_ids_and_web_addresses
 def test_section_panel_writes_bullets_as_a_list_and_skips_comments() -> None:
     text = "Staff should:\n- use strong passwords\n- report incidents\n<!-- editor's note -->"
     html = section_panel(section(text=text), None, "en", CITE, set())
-    assert (
-        "<p>Staff should:</p><ul><li>use strong passwords</li><li>report incidents</li></ul>"
-        in (html)
-    )
+    expected = "<p>Staff should:</p><ul><li>use strong passwords</li><li>report incidents</li></ul>"
+    assert expected in html
     assert "editor" not in html
 
 
@@ -261,9 +259,8 @@ def test_toc_html_links_every_section_to_browse_and_marks_the_current_one() -> N
         "#browse=checklist-2025/4@en",
         "#browse=checklist-2025/4.1@en",
     ]
-    assert '<a class="toc-item level-2" href="#browse=checklist-2025/contents@en">Contents</a>' in (
-        html
-    )
+    contents = '<a class="toc-item level-2" href="#browse=checklist-2025/contents@en">Contents</a>'
+    assert contents in html
     assert 'class="toc-item current level-3"' in html and html.count("current") == 1
     assert 'class="toc-item level-4"' in html
     assert "4.1 Passwords &lt;i&gt;" in html and "<i>" not in html
@@ -271,9 +268,8 @@ def test_toc_html_links_every_section_to_browse_and_marks_the_current_one() -> N
 
 def test_toc_html_of_chinese_sections_links_the_chinese_text() -> None:
     html = toc_html([section(lang="zh-Hant", heading="數據安全")], None)
-    assert '<a class="toc-item level-3" href="#browse=checklist-2025/4@zh-Hant">4 數據安全</a>' in (
-        html
-    )
+    link = '<a class="toc-item level-3" href="#browse=checklist-2025/4@zh-Hant">4 數據安全</a>'
+    assert link in html
     assert "current" not in html
     assert toc_html([], None) == '<nav class="toc"></nav>'
 
@@ -317,9 +313,8 @@ def test_trainer_html_tabulates_hits_with_scores_ranks_and_use() -> None:
     rows = re.findall(r"<tr>(.*?)</tr>", html.split("<tbody>")[1])
     assert len(rows) == 2
     first, second = rows
-    assert '<div class="t-sec">4 Data security</div><div class="t-id">checklist-2025/4</div>' in (
-        first
-    )
+    assert '<div class="t-sec">4 Data security</div>' in first
+    assert '<div class="t-id">checklist-2025/4</div>' in first
     assert "0.0328" in first and "0.612" in first and '<span class="t-rank">#1</span>' in first
     assert "4.26" in first and '<span class="t-rank">#2</span>' in first and "✓" in first
     # A section without a heading shows its id; a missing score is a dash, not a number.
