@@ -8,6 +8,8 @@ from functools import cached_property
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.llm.channel import WorkerChannel
 from assistant.answer.llm.config import llm_configured
@@ -157,11 +159,15 @@ class Assistant:
         searched_history = [without_orders(turn) for turn in history]
         query = retrieval_query(searched, searched_history)
         kind = classify(searched)
-        result = self.retriever.search(query, lang=lang)
+        # Nothing left once orders and stuffing are out: declined without searching, so that the
+        # words of the orders never choose sections.
+        result = self.retriever.search(query, lang=lang) if searched else _nothing(lang, query)
         t_answer = time.perf_counter()
         drafted = self._draft(question, searched, lang, result) if kind.name == "draft" else None
         if drafted is not None:
             answer = drafted
+        elif not searched:
+            answer = self.answerer.decline(question, result, NOTHING_TO_SEARCH)
         elif self.generator is None:
             answer = self.answerer.answer(question, result, focus=searched, question_type=kind)
         else:
@@ -191,6 +197,13 @@ class Assistant:
             llm_model=str(getattr(answer, "llm_model", "") or ""),
         )
         return answer
+
+
+NOTHING_TO_SEARCH = "nothing to search once the orders and repeated words were left out"
+
+
+def _nothing(lang: str, query: str) -> RetrievalResult:
+    return RetrievalResult(query, lang, [], np.zeros(0, np.float32), 0.0, 0.0, 0.0)
 
 
 def _draft_answer(
