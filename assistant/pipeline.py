@@ -19,7 +19,7 @@ from assistant.corpus.documents import Section
 from assistant.drafting import DraftError, PolicyDraft, draft_clause
 from assistant.index.embeddings import Embedder, make_embedder
 from assistant.index.snapshot import IndexCorrupt, IndexSnapshot, load_snapshot
-from assistant.index.store import StoreUnavailable
+from assistant.index.store import PROBE_K, PROBES, StoreUnavailable
 from assistant.retrieval.conversation import retrieval_query
 from assistant.retrieval.hybrid import HybridRetriever, RetrievalResult
 from assistant.retrieval.scope import model_for
@@ -241,18 +241,26 @@ def _draft_answer(
 def _check_store(retriever: HybridRetriever) -> None:
     """Query the vector store once while loading, so that a damaged embedded store is reported
     as a damaged index (with the command that fixes it) instead of failing the first question."""
-    probe = retriever.snapshot.sentence_vectors[:1]
+    snapshot = retriever.snapshot
+    probe = snapshot.sentence_vectors[:PROBES]
     if not len(probe):
         return
+    expected = (snapshot.manifest.get("store_check") or {}).get("probes")
     try:
-        retriever.dense(probe[0], k=1)
+        found = [[cid for cid, _ in retriever.dense(v, k=PROBE_K)] for v in probe]
     except StoreUnavailable:
         raise
     except Exception as exc:  # chromadb raises many types for a damaged or missing store
         raise IndexCorrupt(
-            f"the vector store of the index in {retriever.snapshot.folder} cannot be read "
+            f"the vector store of the index in {snapshot.folder} cannot be read "
             f"({exc.__class__.__name__}): run `assistant index --rebuild`"
         ) from None
+    # The store must answer as it did when it was built (index.store.store_probe).
+    if expected is not None and found != expected:
+        raise IndexCorrupt(
+            f"the vector store of the index in {snapshot.folder} is damaged (it no longer "
+            "answers as built): run `assistant index --rebuild`"
+        )
 
 
 class LazyIndexSearch:

@@ -262,7 +262,7 @@ def _is_question(piece: str) -> bool:
 
 
 def _targets(text: str) -> list[str]:
-    return [m.group().strip() for m in _TARGET_RE.finditer(text)]
+    return [m.group().strip().rstrip(".") for m in _TARGET_RE.finditer(text)]
 
 
 # ---------------------------------------------------------------- stuffing
