@@ -126,6 +126,14 @@ def _build(
     progress = progress or (lambda stage, done, total: None)
     if corpus is None:
         corpus = load_corpus(settings.corpus_dir)
+        # A file that cannot be read (NUL or other control characters, named with file and
+        # line) is reported first: the problems the check finds because of it come after.
+        if corpus.problems and not skip_broken:
+            raise CorpusError(
+                "the corpus has broken files; the index was left as it was:\n  "
+                + "\n  ".join(corpus.problems)
+                + "\nfix them (see `assistant corpus check`) or run `assistant index --skip-broken`"
+            )
         # A file the loader can read may still be unfit to quote (a second file for a document,
         # a note outside its block, a dangling sentence): the index refuses what the check fails.
         checked = [
@@ -175,6 +183,7 @@ def _build(
         and previous.get("pipeline") == pipeline_fingerprint()
         and generation_healthy(index_dir / manifest_generation(previous))
         and damaged_files(index_dir / manifest_generation(previous), previous) is None
+        and _store_answers_as_built(settings, index_dir / manifest_generation(previous), previous)
     ):
         return BuildReport(
             "up-to-date",
@@ -296,6 +305,18 @@ def _build(
         time.perf_counter() - started,
         corpus.content_hash,
     )
+
+
+def _store_answers_as_built(settings: Settings, folder: Path, manifest: dict[str, Any]) -> bool:
+    """The store gives back what the build recorded for its probes (see ``store_probe``); a
+    store that cannot be opened, or answers otherwise, is rebuilt."""
+    expected = (manifest.get("store_check") or {}).get("probes")
+    try:
+        vectors = np.load(folder / "sentence_vectors.npy", allow_pickle=False, mmap_mode="r")
+        client = open_client(folder / "chroma", settings.chroma_host, settings.chroma_port)
+        return store_probe(vector_store(client, manifest["collection"]), vectors) == expected
+    except Exception:  # chromadb raises many types for a damaged store
+        return False
 
 
 def _write_chroma(
