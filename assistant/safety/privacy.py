@@ -121,6 +121,52 @@ _SPELLED_EMAIL_RE = re.compile(
     _I,
 )
 _SPELLED_HINT_RE = re.compile(r"\bdot\b|[(\[{<]\s?at\s?[)\]}>]", _I)
+_BRACKETED_AT_RE = re.compile(r"@|[(\[{<]\s?at\s?[)\]}>]", _I)
+_PLAIN_AT_RE = re.compile(r"\s(?:at)\s", _I)
+_SPELLED_DOT_RE = re.compile(r"\.|\bdot\b", _I)
+_MAIL_PROVIDERS = frozenset(
+    [
+        "gmail",
+        "yahoo",
+        "hotmail",
+        "outlook",
+        "live",
+        "icloud",
+        "me",
+        "netvigator",
+        "hkbn",
+        "biznetvigator",
+        "protonmail",
+        "qq",
+        "163",
+        "126",
+        "sina",
+        "foxmail",
+        "aol",
+    ]
+)
+
+
+def _spelled_email(text: str) -> bool:
+    """A written-out address, not a sentence that happens to say "at" and "dot": with a plain
+    "at", the name has a dot of its own ("peter dot lee at ..."), the domain is a mail provider
+    ("... at gmail dot com") or it has two parts after it ("... at abc dot com dot hk")."""
+    if not _SPELLED_HINT_RE.search(text) and "@" not in text:
+        return False
+    if _BRACKETED_AT_RE.search(text):
+        return True
+    at = _PLAIN_AT_RE.search(text)
+    if at is None:
+        return False
+    local, domain = text[: at.start()], text[at.end() :]
+    labels = [w.lower() for w in _SPELLED_DOT_RE.split(domain) if w.strip()]
+    return bool(
+        _SPELLED_DOT_RE.search(local)
+        or (labels and labels[0].strip() in _MAIL_PROVIDERS)
+        or len(labels) >= 3
+    )
+
+
 _CARD_RE = re.compile(r"(?<![0-9])(?:\d[ \-]?){12,18}\d(?![0-9])")
 _HKID_RE = re.compile(
     _NOT_ALNUM_BEFORE
@@ -194,7 +240,7 @@ def _candidates(text: str) -> list[Finding]:
         add("email", m)
     if _SPELLED_HINT_RE.search(folded):
         for m in _SPELLED_EMAIL_RE.finditer(folded):
-            if _SPELLED_HINT_RE.search(m.group()) or "@" in m.group():
+            if _spelled_email(m.group()):
                 add("email", m)
     for m in _CARD_RE.finditer(folded):
         if luhn_ok(m.group()):
