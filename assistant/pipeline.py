@@ -8,6 +8,8 @@ from functools import cached_property
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.llm.channel import WorkerChannel
 from assistant.answer.llm.config import llm_configured
@@ -17,7 +19,7 @@ from assistant.corpus.documents import Section
 from assistant.drafting import DraftError, PolicyDraft, draft_clause
 from assistant.index.embeddings import Embedder, make_embedder
 from assistant.index.snapshot import IndexCorrupt, IndexSnapshot, load_snapshot
-from assistant.index.store import StoreUnavailable
+from assistant.index.store import PROBE_K, PROBES, StoreUnavailable
 from assistant.retrieval.conversation import retrieval_query
 from assistant.retrieval.hybrid import HybridRetriever, RetrievalResult
 from assistant.retrieval.scope import model_for
@@ -162,11 +164,15 @@ class Assistant:
         searched_history = [without_orders(turn) for turn in history]
         query = retrieval_query(searched, searched_history)
         kind = classify(searched)
-        result = self.retriever.search(query, lang=lang)
+        # Nothing left once orders and stuffing are out: declined without searching, so that the
+        # words of the orders never choose sections.
+        result = self.retriever.search(query, lang=lang) if searched else _nothing(lang, query)
         t_answer = time.perf_counter()
         drafted = self._draft(question, searched, lang, result) if kind.name == "draft" else None
         if drafted is not None:
             answer = drafted
+        elif not searched:
+            answer = self.answerer.decline(question, result, NOTHING_TO_SEARCH)
         elif self.generator is None:
             answer = self.answerer.answer(question, result, focus=searched, question_type=kind)
         else:
@@ -196,6 +202,13 @@ class Assistant:
             llm_model=str(getattr(answer, "llm_model", "") or ""),
         )
         return answer
+
+
+NOTHING_TO_SEARCH = "nothing to search once the orders and repeated words were left out"
+
+
+def _nothing(lang: str, query: str) -> RetrievalResult:
+    return RetrievalResult(query, lang, [], np.zeros(0, np.float32), 0.0, 0.0, 0.0)
 
 
 def _draft_answer(
@@ -233,18 +246,26 @@ def _draft_answer(
 def _check_store(retriever: HybridRetriever) -> None:
     """Query the vector store once while loading, so that a damaged embedded store is reported
     as a damaged index (with the command that fixes it) instead of failing the first question."""
-    probe = retriever.snapshot.sentence_vectors[:1]
+    snapshot = retriever.snapshot
+    probe = snapshot.sentence_vectors[:PROBES]
     if not len(probe):
         return
+    expected = (snapshot.manifest.get("store_check") or {}).get("probes")
     try:
-        retriever.dense(probe[0], k=1)
+        found = [[cid for cid, _ in retriever.dense(v, k=PROBE_K)] for v in probe]
     except StoreUnavailable:
         raise
     except Exception as exc:  # chromadb raises many types for a damaged or missing store
         raise IndexCorrupt(
-            f"the vector store of the index in {retriever.snapshot.folder} cannot be read "
+            f"the vector store of the index in {snapshot.folder} cannot be read "
             f"({exc.__class__.__name__}): run `assistant index --rebuild`"
         ) from None
+    # The store must answer as it did when it was built (index.store.store_probe).
+    if expected is not None and found != expected:
+        raise IndexCorrupt(
+            f"the vector store of the index in {snapshot.folder} is damaged (it no longer "
+            "answers as built): run `assistant index --rebuild`"
+        )
 
 
 class LazyIndexSearch:

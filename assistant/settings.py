@@ -25,6 +25,20 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "audit_question": ("redacted", "hash", "none"),
 }
 
+# The smallest value each number field accepts, checked when settings are loaded: TOP_K=0 would
+# silently decline every question, a limit of 0 or less would refuse all input (or none).
+MINIMUMS: dict[str, float] = {
+    "top_k": 1,
+    "answer_sentences": 1,
+    "max_question_chars": 1,
+    "chroma_port": 1,
+    "port": 1,
+    "llm_timeout_s": 0.001,
+    "llm_max_tokens": 1,
+    "audit_retention_days": 0,
+}
+MAXIMUMS: dict[str, float] = {"chroma_port": 65535, "port": 65535}
+
 
 def _default_path(name: str) -> Path:
     return PROJECT_ROOT / name
@@ -65,6 +79,9 @@ class Settings:
     # a header a trusted reverse proxy sets to the signed-in user. Empty: no login.
     auth_file: str = ""
     auth_proxy_header: str = ""
+    # Host names the web app answers to (comma-separated; the Host header of every request is
+    # checked). Empty: the served host name and localhost.
+    allowed_hosts: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -80,6 +97,8 @@ class Settings:
         for name, allowed in CHOICES.items():
             if name in values:
                 values[name] = _choice(name, values[name], allowed)
+        for name, value in values.items():
+            _in_range(name, value)
         return cls(**values)
 
     def replace(self, **changes: Any) -> Settings:
@@ -128,6 +147,19 @@ def _boolean(name: str, raw: str) -> bool:
         f"{ENV_PREFIX}{name.upper()}={raw!r} is not a yes/no value: use one of "
         f"{', '.join(TRUE_VALUES + FALSE_VALUES)}"
     )
+
+
+def _in_range(name: str, value: Any) -> None:
+    low, high = MINIMUMS.get(name), MAXIMUMS.get(name)
+    if low is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return
+    if value < low or (high is not None and value > high):
+        bounds = f"from {low:g} to {high:g}" if high is not None else f"at least {low:g}"
+        if name == "llm_timeout_s":
+            bounds = "more than 0"
+        raise ValueError(
+            f"{ENV_PREFIX}{name.upper()}={value:g} is out of range: it must be {bounds}"
+        )
 
 
 def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:

@@ -9,20 +9,23 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from gradio_client import Client
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from assistant.corpus.documents import CorpusError, load_corpus, parse_corpus_text
 from assistant.interfaces.cli import main
+from assistant.interfaces.web.app import build_app, launch
 from assistant.interfaces.web.service import UIService
 from assistant.pipeline import Assistant
 from assistant.safety.privacy import detect, redact
 from assistant.safety.validation import QuestionError, validate_question
 from assistant.settings import Settings
-from tests.conftest import FIXTURE_CORPUS
+from tests.conftest import FIXTURE_CORPUS, free_port
 
 FUZZ = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
@@ -307,3 +310,62 @@ def test_inputs_found_by_fuzzing_get_a_clear_message_everywhere(
     assert main(["ask", question]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: the question") and err.count("\n") == 1
+
+
+# ---------------------------------------------------------------- every API endpoint
+
+# Any JSON value, nested a little.
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=8,
+)
+ENDPOINTS = {
+    "/ask": 3,
+    "/section": 2,
+    "/documents": 1,
+    "/faq": 1,
+    "/privacy_check": 2,
+    "/feedback": 6,
+    "/draft": 2,
+}
+
+
+# Gradio's words for an exception an endpoint did not turn into its own message.
+UNHANDLED = "has not enabled verbose error reporting"
+
+
+@pytest.fixture(scope="module")
+def api_client(
+    built_settings: Settings, fixture_assistant: Assistant, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Client]:
+    data = built_settings.replace(data_dir=tmp_path_factory.mktemp("fuzz-api-data"))
+    app = build_app(data, UIService(data, fixture_assistant))
+    port = free_port()
+    launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield Client(f"http://127.0.0.1:{port}/", verbose=False)
+    finally:
+        app.close()
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_every_api_endpoint_takes_any_json_without_an_unhandled_exception(
+    api_client: Client, data: st.DataObject
+) -> None:
+    for api_name, count in ENDPOINTS.items():
+        args = data.draw(st.lists(JSON, min_size=count, max_size=count), label=api_name)
+        try:
+            api_client.predict(*args, api_name=api_name)
+        except Exception as exc:  # the endpoint's own reason, one line, never Gradio's generic one
+            message = str(exc)
+            assert UNHANDLED not in message, (api_name, args, message)
+            assert message.strip() and "Traceback" not in message, (api_name, args)

@@ -4,6 +4,7 @@ import pytest
 
 from assistant.corpus import documents as corpus
 from assistant.index import embeddings
+from assistant.interfaces.cli import main
 from assistant.safety import audit
 from assistant.settings import CHOICES, Settings
 
@@ -118,3 +119,45 @@ def test_choices_match_the_modules_that_interpret_them() -> None:
             assert "unknown embedder" not in str(exc)
     with pytest.raises(embeddings.EmbedderError, match="unknown embedder"):
         embeddings.make_embedder(Settings(embedder="word2vec"))
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("ASSISTANT_TOP_K", "0"),
+        ("ASSISTANT_TOP_K", "-5"),
+        ("ASSISTANT_MAX_QUESTION_CHARS", "-1"),
+        ("ASSISTANT_MAX_QUESTION_CHARS", "0"),
+        ("ASSISTANT_ANSWER_SENTENCES", "0"),
+        ("ASSISTANT_LLM_MAX_TOKENS", "0"),
+        ("ASSISTANT_LLM_TIMEOUT_S", "0"),
+        ("ASSISTANT_AUDIT_RETENTION_DAYS", "-1"),
+        ("ASSISTANT_PORT", "70000"),
+        ("ASSISTANT_CHROMA_PORT", "0"),
+    ],
+)
+def test_out_of_range_numbers_are_rejected_when_loaded(variable: str, value: str) -> None:
+    # TOP_K=0 once declined every question without a word; a limit below 1 refuses everything.
+    with pytest.raises(ValueError, match=f"{variable}={value} is out of range"):
+        Settings.from_env(env={variable: value})
+
+
+def test_overrides_are_range_checked_too_and_edges_are_accepted() -> None:
+    with pytest.raises(
+        ValueError, match="ASSISTANT_TOP_K=0 is out of range: it must be at least 1"
+    ):
+        Settings.from_env(env={}, top_k=0)
+    edge = Settings.from_env(
+        env={"ASSISTANT_TOP_K": "1", "ASSISTANT_MAX_QUESTION_CHARS": "1"},
+        audit_retention_days=0,
+    )
+    assert (edge.top_k, edge.max_question_chars, edge.audit_retention_days) == (1, 1, 0)
+
+
+def test_an_out_of_range_setting_stops_the_command_line_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ASSISTANT_TOP_K", "0")
+    assert main(["config"]) == 2
+    err = capsys.readouterr().err
+    assert err == "error: ASSISTANT_TOP_K=0 is out of range: it must be at least 1\n"

@@ -30,19 +30,24 @@ from assistant.index.chunking import Chunk, chunk_sections
 from assistant.index.embeddings import Embedder, make_embedder
 from assistant.index.generations import (
     STAGING_PREFIX,
+    IndexCorrupt,
+    build_lock,
     collection_name,
     current_generation,
+    damaged_files,
     drop_collection,
+    file_checksums,
     generation_healthy,
     manifest_generation,
     prune_generations,
     read_manifest,
+    remove_staging,
     safe_name,
     store_key_for,
     switch_current,
 )
 from assistant.index.snapshot import ask_hash, section_sentences, section_to_json, sentence_hash
-from assistant.index.store import open_client, vector_store
+from assistant.index.store import open_client, store_probe, vector_store
 from assistant.settings import Settings
 from assistant.text.tokenize import tokenize
 
@@ -99,11 +104,36 @@ def build_generation(
     embedder: Embedder | None = None,
     corpus: Corpus | None = None,
 ) -> BuildReport:
-    """Build or update the index; the previous index stays in use until the new one is complete."""
+    """Build or update the index; the previous index stays in use until the new one is complete.
+
+    One build at a time per index folder (a lock), which removes the staging folders that
+    killed builds left behind before it starts."""
+    with build_lock(settings.index_dir):
+        remove_staging(settings.index_dir)
+        return _build(settings, calibrate, rebuild, skip_broken, progress, embedder, corpus)
+
+
+def _build(
+    settings: Settings,
+    calibrate: Callable[[Path, Settings, Embedder], object],
+    rebuild: bool = False,
+    skip_broken: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+    embedder: Embedder | None = None,
+    corpus: Corpus | None = None,
+) -> BuildReport:
     started = time.perf_counter()
     progress = progress or (lambda stage, done, total: None)
     if corpus is None:
         corpus = load_corpus(settings.corpus_dir)
+        # A file that cannot be read (NUL or other control characters, named with file and
+        # line) is reported first: the problems the check finds because of it come after.
+        if corpus.problems and not skip_broken:
+            raise CorpusError(
+                "the corpus has broken files; the index was left as it was:\n  "
+                + "\n  ".join(corpus.problems)
+                + "\nfix them (see `assistant corpus check`) or run `assistant index --skip-broken`"
+            )
         # A file the loader can read may still be unfit to quote (a second file for a document,
         # a note outside its block, a dangling sentence): the index refuses what the check fails.
         checked = [
@@ -137,7 +167,10 @@ def build_generation(
 
     # The generation in use before this build: it is kept (a running app may still be serving it)
     # when older ones are pruned.
-    previous_generation = current_generation(index_dir)
+    try:
+        previous_generation = current_generation(index_dir)
+    except IndexCorrupt:
+        previous_generation = None  # a damaged pointer: this build replaces it
     previous = read_manifest(index_dir)
     if (
         not rebuild
@@ -149,6 +182,8 @@ def build_generation(
         and previous.get("format") == FORMAT_VERSION
         and previous.get("pipeline") == pipeline_fingerprint()
         and generation_healthy(index_dir / manifest_generation(previous))
+        and damaged_files(index_dir / manifest_generation(previous), previous) is None
+        and _store_answers_as_built(settings, index_dir / manifest_generation(previous), previous)
     ):
         return BuildReport(
             "up-to-date",
@@ -240,6 +275,13 @@ def build_generation(
         _write_json(staging / "manifest.json", manifest)
         progress("calibrating refusal", 0, 1)
         calibrate(staging, settings, embedder)
+        # Checked on every load: the files by checksum, the store by what it answers.
+        client = open_client(staging / "chroma", settings.chroma_host, settings.chroma_port)
+        manifest["store_check"] = {
+            "probes": store_probe(vector_store(client, collection), sentence_matrix)
+        }
+        manifest["files"] = file_checksums(staging)
+        _write_json(staging / "manifest.json", manifest)
         final = index_dir / generation
         os.replace(staging, final)
         switch_current(index_dir, generation)
@@ -263,6 +305,18 @@ def build_generation(
         time.perf_counter() - started,
         corpus.content_hash,
     )
+
+
+def _store_answers_as_built(settings: Settings, folder: Path, manifest: dict[str, Any]) -> bool:
+    """The store gives back what the build recorded for its probes (see ``store_probe``); a
+    store that cannot be opened, or answers otherwise, is rebuilt."""
+    expected = (manifest.get("store_check") or {}).get("probes")
+    try:
+        vectors = np.load(folder / "sentence_vectors.npy", allow_pickle=False, mmap_mode="r")
+        client = open_client(folder / "chroma", settings.chroma_host, settings.chroma_port)
+        return store_probe(vector_store(client, manifest["collection"]), vectors) == expected
+    except Exception:  # chromadb raises many types for a damaged store
+        return False
 
 
 def _write_chroma(

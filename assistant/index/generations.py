@@ -6,21 +6,43 @@ in use."""
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
+import re
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from assistant.index.store import open_client
 from assistant.settings import Settings
 
 CURRENT = "CURRENT"
-
-
 STAGING_PREFIX = ".building-"
+BUILD_LOCK = ".build.lock"
+# What `assistant index` names a generation; a pointer to anything else is damage.
+_GENERATION_NAME_RE = re.compile(r"gen-[A-Za-z0-9_-]{1,80}")
+# Chroma rewrites its own files whenever it opens them, so they cannot be checksummed: the store
+# is checked by its answers instead (``manifest["store_check"]``, see ``store.store_probe``).
+UNHASHED = ("manifest.json", "chroma/")
+REBUILD = "run `assistant index --rebuild`"
+
+
+class IndexMissing(RuntimeError):
+    pass
+
+
+class IndexMismatch(RuntimeError):
+    pass
+
+
+class IndexCorrupt(RuntimeError):
+    pass
 
 
 # What a usable generation holds. An index written before section terms or the refusal calibration
@@ -46,21 +68,124 @@ def collection_name(base: str, generation: str) -> str:
 
 
 def current_generation(index_dir: Path) -> str | None:
+    """The generation ``index/CURRENT`` points to, None when there is no pointer; a pointer that
+    cannot be read or names no generation is ``IndexCorrupt``."""
     pointer = index_dir / CURRENT
-    if not pointer.exists():
+    try:
+        raw = pointer.read_bytes()
+    except FileNotFoundError:
         return None
-    name = pointer.read_text("utf-8").strip()
-    return name or None
+    except OSError as exc:
+        raise IndexCorrupt(
+            f"the index pointer {pointer} cannot be read ({exc.strerror or exc}): "
+            "check the permissions of ASSISTANT_INDEX_DIR"
+        ) from None
+    try:
+        name = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        name = "\ufffd"
+    if not name:
+        return None
+    if not _GENERATION_NAME_RE.fullmatch(name):
+        raise IndexCorrupt(f"the index pointer {pointer} is damaged: {REBUILD}")
+    return name
 
 
 def read_manifest(index_dir: Path) -> dict[str, Any] | None:
-    generation = current_generation(index_dir)
+    try:
+        generation = current_generation(index_dir)
+    except IndexCorrupt:
+        return None
     if generation is None:
         return None
     try:
-        return json.loads((index_dir / generation / "manifest.json").read_text("utf-8"))
-    except (OSError, json.JSONDecodeError):
+        manifest = json.loads((index_dir / generation / "manifest.json").read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def _blake2b(path: Path) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _hashed_files(folder: Path) -> Iterator[tuple[str, Path]]:
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if path.is_file() and not any(name == u or name.startswith(u) for u in UNHASHED if u):
+            yield name, path
+
+
+def file_checksums(folder: Path) -> dict[str, dict[str, Any]]:
+    """Size and BLAKE2b of every file of a generation (but the manifest and Chroma's own)."""
+    return {
+        name: {"size": path.stat().st_size, "blake2b": _blake2b(path)}
+        for name, path in _hashed_files(folder)
+    }
+
+
+def damaged_files(folder: Path, manifest: dict[str, Any]) -> str | None:
+    """What differs from the checksums the manifest recorded (a file changed, emptied, missing
+    or added), or None; sizes are compared first, so most damage costs no hashing."""
+    recorded = manifest.get("files")
+    if not isinstance(recorded, dict) or not recorded:
+        return "it records no checksums (built by an older version)"
+    present = dict(_hashed_files(folder))
+    for name, expected in sorted(recorded.items()):
+        path = present.get(name)
+        if path is None:
+            return f"{name} is missing"
+        if not isinstance(expected, dict) or path.stat().st_size != expected.get("size"):
+            return f"{name} has the wrong size"
+    extra = sorted(set(present) - set(recorded))
+    if extra:
+        return f"{extra[0]} was not written by the build"
+    for name, expected in sorted(recorded.items()):
+        if _blake2b(present[name]) != expected.get("blake2b"):
+            return f"{name} does not match its checksum"
+    return None
+
+
+def unwritable(folder: Path) -> Path | None:
+    """The first place under ``folder`` this user cannot write although the embedded store must
+    (SQLite opens Chroma's database for writing even to read it), or None."""
+    for path in (folder, folder / "chroma", folder / "chroma" / "chroma.sqlite3"):
+        if path.exists() and not os.access(path, os.W_OK):
+            return path
+    return None
+
+
+@contextmanager
+def build_lock(index_dir: Path) -> Iterator[IO[str]]:
+    """Held for the whole of a build: a second `assistant index` on the same folder stops at
+    once, so that a build may remove every staging folder it finds (the leftovers of builds that
+    were killed)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / BUILD_LOCK).open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexCorrupt(
+                f"another `assistant index` is building in {index_dir}: wait for it to finish"
+            ) from None
+        try:
+            yield lock
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def remove_staging(index_dir: Path) -> int:
+    """Remove the staging folders of earlier builds (call with the build lock held)."""
+    removed = 0
+    for stale in index_dir.glob(f"{STAGING_PREFIX}*"):
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 def manifest_generation(manifest: dict[str, Any]) -> str:

@@ -18,25 +18,21 @@ from assistant.corpus.concepts import Concept, concept_from_json
 from assistant.corpus.documents import Corpus, Document, Section
 from assistant.index.chunking import Chunk
 from assistant.index.generations import (
+    REBUILD,
+    IndexCorrupt,
+    IndexMismatch,
+    IndexMissing,
     current_generation,
+    damaged_files,
     generation_healthy,
     is_staging,
     store_key_for,
+    unwritable,
 )
+
+__all__ = ["IndexCorrupt", "IndexMismatch", "IndexMissing", "current_generation"]
 from assistant.settings import Settings
 from assistant.text.script import split_sentences, strip_markdown
-
-
-class IndexMissing(RuntimeError):
-    pass
-
-
-class IndexMismatch(RuntimeError):
-    pass
-
-
-class IndexCorrupt(RuntimeError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -126,11 +122,22 @@ def load_generation(
     embedder_dim: int | None = None,
 ) -> IndexSnapshot:
     if not generation_healthy(folder):
+        raise IndexCorrupt(f"the index in {folder} is incomplete or damaged: {REBUILD}")
+    if not settings.uses_chroma_server and (blocked := unwritable(folder)) is not None:
         raise IndexCorrupt(
-            f"the index in {folder} is incomplete or damaged: run `assistant index --rebuild`"
+            f"the index in {folder} is read-only for this user ({blocked} cannot be written, and "
+            "the embedded store opens it for writing): run as the user who built it, or give "
+            "this user write access to ASSISTANT_INDEX_DIR"
         )
     try:
         manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+        if not isinstance(manifest, dict):
+            raise ValueError("manifest.json must hold an object")
+        # Every file is as the build wrote it (sizes, then BLAKE2b): junk written over the BM25
+        # arrays or the vectors would otherwise change answers without a word.
+        damage = None if is_staging(folder) else damaged_files(folder, manifest)
+        if damage is not None:
+            raise IndexCorrupt(f"the index in {folder} is damaged ({damage}): {REBUILD}")
         if embedder_name is not None and (
             manifest["embedder"] != embedder_name
             or (embedder_dim and manifest["dim"] != embedder_dim)
@@ -180,9 +187,9 @@ def load_generation(
             raise ValueError("card_vectors.npy does not match cards.json")
         # Interned: the same terms recur across sections, and JSON decoding gives each its own copy.
         section_terms = {k: [sys.intern(t) for t in v] for k, v in raw_terms.items()}
-    except IndexMismatch:
+    except (IndexMismatch, IndexCorrupt):
         raise
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError) as exc:
         raise IndexCorrupt(
             f"the index in {folder} cannot be read ({exc.__class__.__name__}: {exc}): "
             "run `assistant index --rebuild`"

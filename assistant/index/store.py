@@ -46,3 +46,26 @@ def vector_store(client: Any, collection: str, create: bool = False) -> Any:
     else:
         chroma_collection = client.get_collection(collection)
     return ChromaVectorStore(chroma_collection=chroma_collection)
+
+
+# How many sentence vectors probe the store, and how many chunk ids each must give back.
+PROBES = 3
+PROBE_K = 5
+
+
+def store_probe(store: Any, vectors: Any) -> list[list[str]]:
+    """The chunk ids the store gives back for the first ``PROBES`` of ``vectors``, best first.
+    Recorded by the build and compared on load: Chroma rewrites its own files whenever it opens
+    them, so its answers, not its bytes, show that the store is the one that was built."""
+    from llama_index.core.vector_stores.types import VectorStoreQuery
+
+    return [
+        list(
+            store.query(
+                VectorStoreQuery(
+                    query_embedding=[float(x) for x in vector], similarity_top_k=PROBE_K
+                )
+            ).ids
+        )
+        for vector in list(vectors)[:PROBES]
+    ]

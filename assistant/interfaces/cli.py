@@ -474,6 +474,7 @@ def cmd_users_add(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_feedback_export(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.safety.feedback import FeedbackStore, export_candidates
+    from assistant.safety.files import create_private
 
     store = FeedbackStore.for_settings(settings)
     if not args.out:
@@ -482,8 +483,8 @@ def cmd_feedback_export(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     out = Path(args.out)
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with out.open("w", encoding="utf-8") as stream:
+        # The questions in an export are as private as the database they come from.
+        with create_private(out).open("w", encoding="utf-8") as stream:
             count = export_candidates(store, stream)
     except OSError as exc:
         return _fail(f"cannot write {out}: {exc.strerror or exc}")
@@ -506,6 +507,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_audit_export(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.safety.audit import AuditLog, parse_since
+    from assistant.safety.files import create_private
 
     try:
         since = parse_since(args.since) if args.since else None
@@ -518,8 +520,8 @@ def cmd_audit_export(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     out = Path(args.out)
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with out.open("w", encoding="utf-8") as stream:
+        # The questions in an export are as private as the database they come from.
+        with create_private(out).open("w", encoding="utf-8") as stream:
             count = log.export(stream, since)
     except OSError as exc:
         return _fail(f"cannot write {out}: {exc.strerror or exc}")

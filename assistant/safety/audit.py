@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from assistant import __version__
+from assistant.safety.files import create_private
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
@@ -141,7 +142,7 @@ class AuditLog:
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            create_private(self.path)
             connection = sqlite3.connect(self.path, timeout=30)
         except (OSError, sqlite3.Error) as exc:
             raise AuditError(self._cannot(exc)) from None

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.corpus.documents import LANGS, SECTION_ID_RE
+from assistant.safety.files import create_private
 from assistant.safety.privacy import redact
 from assistant.safety.validation import has_lone_surrogates, text_problem
 from assistant.settings import Settings
@@ -93,16 +94,27 @@ class FeedbackStore:
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         # Created on first write, so that merely starting the app leaves no file behind.
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path, timeout=10)
+        try:
+            create_private(self.path)
+            connection = sqlite3.connect(self.path, timeout=10)
+        except (OSError, sqlite3.Error) as exc:
+            raise FeedbackError(self._cannot(exc)) from None
         try:
             if not self._ready:
                 connection.execute(_SCHEMA)
                 self._ready = True
             yield connection
             connection.commit()
+        except sqlite3.Error as exc:
+            raise FeedbackError(self._cannot(exc)) from None
         finally:
             connection.close()
+
+    def _cannot(self, exc: BaseException) -> str:
+        return (
+            f"the rating was not stored: the feedback database {self.path} cannot be written "
+            f"({exc.__class__.__name__}: {exc}); the administrator must fix ASSISTANT_DATA_DIR"
+        )
 
     def record(
         self,

@@ -137,3 +137,129 @@ def text_problem(text: object, max_chars: int) -> tuple[str, str] | None:
     if has_lone_surrogates(text):
         return "invalid_chars", "contains invalid characters: retype it"
     return None
+
+
+# ---------------------------------------------------------------- every other input of the app
+#
+# The API endpoints and the page's own handlers take JSON from anyone who can reach the app, so
+# each value is checked for its type and length before any work, with one-line messages in the
+# words of the question's own (``validate_question``). ``InputError`` is a ``QuestionError`` so
+# that every front end already shows it as a reason, never as an internal error.
+
+# A name, a language or a section id: nothing longer is ever one.
+MAX_SHORT_CHARS = 200
+# The most values a list input (section ids, drafting choices) may hold.
+MAX_LIST_ITEMS = 50
+INPUT_ERROR_CODES = (
+    "field_not_text",
+    "field_too_long",
+    "field_control_chars",
+    "field_invalid_chars",
+    "field_not_flag",
+    "field_not_choice",
+    "field_not_list",
+    "field_too_many",
+    "field_not_object",
+)
+
+
+class InputError(QuestionError):
+    """An input other than the question that cannot be used as sent; ``code`` is one of
+    ``INPUT_ERROR_CODES``."""
+
+
+def validate_text(value: object, name: str, max_chars: int, *, control_ok: bool = False) -> str:
+    """``value`` as text ("" for None): text of at most ``max_chars`` characters without lone
+    surrogates, and without control characters unless ``control_ok``."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InputError(f"the {name} must be text", "field_not_text")
+    if len(value) > max_chars:
+        raise InputError(
+            f"the {name} is {len(value):,} characters long; the limit is {max_chars:,}: shorten it",
+            "field_too_long",
+        )
+    if not control_ok and has_control_chars(value):
+        raise InputError(
+            f"the {name} contains control characters: remove them and try again",
+            "field_control_chars",
+        )
+    if has_lone_surrogates(value):
+        raise InputError(
+            f"the {name} contains invalid characters: retype it and try again",
+            "field_invalid_chars",
+        )
+    return value
+
+
+def validate_flag(value: object, name: str, default: bool | None = False) -> bool | None:
+    """A yes/no input: JSON true or false (None gives ``default``). "maybe", 1 or "false" are
+    refused rather than read as true."""
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise InputError(f"the {name} must be true or false", "field_not_flag")
+    return value
+
+
+def validate_choice(value: object, name: str, allowed: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        shown = repr(value)[:40] if isinstance(value, str) else type(value).__name__
+        raise InputError(
+            f"the {name} must be one of {', '.join(allowed)}, not {shown}", "field_not_choice"
+        )
+    return value
+
+
+def validate_text_list(
+    value: object, name: str, max_chars: int, max_items: int = MAX_LIST_ITEMS
+) -> list[str]:
+    """A list of texts ([] for None), each checked like ``validate_text``."""
+    if value is None:
+        return []
+    if isinstance(value, str | bytes) or not isinstance(value, list | tuple):
+        raise InputError(f"the {name} must be a list of texts", "field_not_list")
+    if len(value) > max_items:
+        raise InputError(
+            f"the {name} has {len(value):,} values; the limit is {max_items:,}", "field_too_many"
+        )
+    return [
+        validate_text(item, f"value {i} of the {name}", max_chars)
+        for i, item in enumerate(value, 1)
+    ]
+
+
+# The kinds of value a field of ``validate_fields`` takes.
+FIELD_KINDS = ("text", "flag", "optional_flag", "texts")
+
+
+def validate_fields(
+    value: object, name: str, kinds: dict[str, str], max_chars: int
+) -> dict[str, object]:
+    """A JSON object of named fields ({} for None): every key one of ``kinds``, every value of its
+    kind ("text": text; "flag" / "optional_flag": true or false, or null for the second;
+    "texts": a list of texts, or one text)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InputError(f"the {name} must be a JSON object of named fields", "field_not_object")
+    unknown = [k for k in value if not isinstance(k, str) or k not in kinds]
+    if unknown:
+        shown = ", ".join(repr(str(k))[:30] for k in unknown[:3])
+        raise InputError(f"unknown field(s) in the {name}: {shown}", "field_not_choice")
+    checked: dict[str, object] = {}
+    for key, raw in value.items():
+        kind = kinds[key]
+        field_name = f"{name} field {key!r}"
+        if kind == "text":
+            checked[key] = validate_text(raw, field_name, max_chars, control_ok=False)
+        elif kind in ("flag", "optional_flag"):
+            checked[key] = validate_flag(
+                raw, field_name, None if kind == "optional_flag" else False
+            )
+        elif isinstance(raw, str):
+            checked[key] = validate_text(raw, field_name, max_chars)
+        else:
+            checked[key] = validate_text_list(raw, field_name, max_chars)
+    return checked

@@ -7,10 +7,13 @@ yield character bigrams as a recall net for words the dictionary splits differen
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import re
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 from assistant.text.script import HAN, fold_width, has_han
 
@@ -31,7 +34,7 @@ _CN_NUM = {
 # Section references people type, normalised to one token each so "DPP 4", "dpp4", "第4原則",
 # "保障資料第四原則" all match the same thing, across languages.
 _REFERENCE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\bdpp\s*-?\s*([1-6])\b", re.I), "dpp{}"),
+    (re.compile(r"\bdpp\s*(?:-\s*)?([1-6])\b", re.I), "dpp{}"),
     (re.compile(r"\bprinciple\s*([1-7])\b", re.I), "principle{}"),
     (re.compile(r"第\s*([1-6一二三四五六])\s*(?:项)?(?:保障资料)?原则"), "dpp{}"),
     (re.compile(r"原则\s*([1-6一二三四五六])"), "dpp{}"),
@@ -116,12 +119,27 @@ def _stopwords() -> frozenset[str]:
     return frozenset(words)
 
 
+def jieba_cache_dir() -> Path:
+    """Where jieba keeps its dictionary cache: this user's cache folder, never a shared temp
+    folder (another user's file there cannot be replaced, and a half-written one is left)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "pcpd-assistant"
+
+
 @cache
 def _jieba():  # type: ignore[no-untyped-def]
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
+    folder = jieba_cache_dir()
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
+    tokenizer.tmp_dir = str(folder)
+    if not os.access(folder, os.W_OK):
+        # Without a writable cache folder jieba builds its dictionary in memory each run (about
+        # a second); its failed attempt to save the cache is not an error of ours to print.
+        logging.getLogger("jieba").setLevel(logging.CRITICAL)
     tokenizer.initialize()
     for term in _data_lines("domain_terms.txt"):
         tokenizer.add_word(normalise(term), freq=20000)

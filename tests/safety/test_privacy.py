@@ -248,3 +248,44 @@ def test_redaction_is_stable_when_applied_twice() -> None:
     text = "Mr Wong's phone 9123 4567 and 陳大文 身份證 A123456(3)"
     once = redact(text)
     assert redact(once) == once
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds", "gone"),
+    [
+        # Each of these was stored raw in audit.question or feedback.question/comment.
+        ("call 9234.5678 tonight", ["phone"], "9234.5678"),
+        ("call 9123/4567 tonight", ["phone"], "9123/4567"),
+        ("HKID A123456-3 in the prompt", ["hkid"], "A123456-3"),
+        ("passport e12345678 in the prompt", ["passport"], "e12345678"),
+        ("mail peter dot lee at gmail dot com", ["email"], "peter dot lee at gmail dot com"),
+        ("tm (at) example [dot] com.", ["email"], "tm (at) example [dot] com"),
+        ("I live at Flat 5A, 12/F, 88 Nathan Road", ["address"], "Flat 5A, 12/F, 88 Nathan Road"),
+        ("FLAT 5A, 12/F, 88 NATHAN ROAD, MONG KOK", ["address"], "88 NATHAN ROAD"),
+        ("我住喺彌敦道88號12樓A室，可以嗎", ["address"], "彌敦道88號12樓A室"),
+        ("Room 1203, Block B, Sha Tin", ["address"], "Room 1203"),
+        ("Ms Ho's phone 9123.4567", ["name", "phone"], "Ms Ho"),
+        ("Mr Chan lives at Flat 5A, 12/F", ["address", "name"], "Mr Chan"),
+        ("陳大文住喺彌敦道88號", ["address", "name"], "陳大文"),
+    ],
+)
+def test_the_formats_found_in_the_red_team_pass_are_redacted(
+    text: str, kinds: list[str], gone: str
+) -> None:
+    assert sorted({f.kind for f in detect(text)}) == kinds
+    assert gone not in redact(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can staff in Hong Kong use ChatGPT at home?",
+        "the printer on 5/F says paper jam",
+        "I have 2 questions about the road to compliance",
+        "Does DPP 4 apply to a building management company?",
+        "Look at this dot com bubble",
+        "員工喺旺角分行可唔可以用AI？",
+    ],
+)
+def test_place_words_and_floors_alone_are_not_addresses(text: str) -> None:
+    assert detect(text) == []

@@ -15,6 +15,7 @@ from assistant.drafting import DraftError
 from assistant.index.embeddings import EmbedderError
 from assistant.index.snapshot import IndexCorrupt, IndexMismatch, IndexMissing
 from assistant.index.store import StoreUnavailable
+from assistant.interfaces.web.security import checked
 from assistant.interfaces.web.service import UIService
 from assistant.safety.audit import AuditError
 from assistant.safety.feedback import RATINGS, FeedbackError
@@ -119,4 +120,4 @@ def register_api(svc: UIService) -> None:
             raise gr.Error(str(exc)) from None
 
     for fn in (ask, section, documents, faq, privacy_check, feedback, draft):
-        gr.api(fn, api_name=fn.__name__)
+        gr.api(checked(fn, svc.settings.max_question_chars), api_name=fn.__name__)

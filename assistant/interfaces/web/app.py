@@ -45,6 +45,7 @@ from assistant.interfaces.web.render import (  # noqa: E402
     trainer_html,
     warning_html,
 )
+from assistant.interfaces.web.security import secured  # noqa: E402
 from assistant.interfaces.web.service import UIService  # noqa: E402
 from assistant.interfaces.web.style import COPY_JS, CSS, theme  # noqa: E402
 from assistant.interfaces.web.text import t, ui_lang  # noqa: E402
@@ -566,7 +567,7 @@ def launch(app: gr.Blocks, host: str, port: int, **kwargs: Any) -> Any:
         theme=theme(),
         css=CSS,
         footer_links=["api"],
-        **kwargs,
+        **secured(app, host, kwargs),
     )
 
 
