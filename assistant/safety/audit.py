@@ -67,7 +67,7 @@ TABLE = sa.Table(
     sa.Column("total_ms", sa.Float),
     sa.Column("transcript", sa.Text),
     sa.Column("replica", sa.Text),
-    sa.Column("request_id", sa.Text),
+    sa.Column("request_key", sa.Text),
 )
 _INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 # The id of the request being answered (set by a front end that has one, such as the REST API
@@ -114,8 +114,8 @@ def parse_since(text: str) -> float:
 
 @contextmanager
 def request_context(request_id: str | None) -> Iterator[None]:
-    """Records written inside this block carry ``request_id``; a second record with the same id
-    (the same request, retried on another replica) is not written again."""
+    """Records written inside this block are keyed by ``request_id`` and their question: the
+    same request retried on another replica (same id, same question) is recorded once."""
     token = _REQUEST_ID.set((request_id or "").strip()[:MAX_REQUEST_ID_CHARS] or None)
     try:
         yield
@@ -240,6 +240,15 @@ class AuditLog:
             else None
         )
         request_id = _REQUEST_ID.get()
+        # The same request (id and question) retried elsewhere has the same key; any other
+        # question under a reused id has another, so it is always recorded.
+        request_key = (
+            None
+            if request_id is None
+            else hashlib.sha256(
+                json.dumps([request_id, interface, question, list(history)]).encode("utf-8")
+            ).hexdigest()
+        )
         row = {
             "created": now,
             "time_utc": utc_iso(now),
@@ -273,16 +282,16 @@ class AuditLog:
             "total_ms": round(float(answer.timings_ms.get("total", 0.0)), 3),
             "transcript": transcript,
             "replica": self.replica,
-            "request_id": request_id,
+            "request_key": request_key,
         }
         with self._connect() as db:
             insert = _INSERT[db.dialect.name](TABLE).values(**row).returning(TABLE.c.id)
-            if request_id is not None:
-                insert = insert.on_conflict_do_nothing(index_elements=["request_id"])
+            if request_key is not None:
+                insert = insert.on_conflict_do_nothing(index_elements=["request_key"])
             new_id = db.execute(insert).scalar()
             if new_id is None:  # this request was recorded already (a retry)
                 new_id = db.execute(
-                    sa.select(TABLE.c.id).where(TABLE.c.request_id == request_id)
+                    sa.select(TABLE.c.id).where(TABLE.c.request_key == request_key)
                 ).scalar()
             return int(new_id or 0)
 
@@ -338,8 +347,6 @@ def _exported(row: dict[str, Any]) -> dict[str, Any]:
         total_ms=row["total_ms"],
         replica=row["replica"],
     )
-    if row["request_id"] is not None:
-        record["request_id"] = row["request_id"]
     if row["transcript"] is not None:
         record["transcript"] = json.loads(row["transcript"])
     return record
