@@ -528,13 +528,20 @@ def cmd_audit_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_loadtest(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.devtools.loadtest import render_table, run_loadtest
+    from assistant.devtools.loadtest import TARGETS, render_markdown, render_table, run_loadtest
 
     if args.clients < 1 or args.requests < 1:
         return _fail("--clients and --requests must be at least 1", EXIT_USAGE)
-    report = run_loadtest(settings, args.url, clients=args.clients, requests=args.requests)
-    print(render_table(report))
-    return 0 if report.ok else EXIT_FAILURE
+    targets = TARGETS if args.api == "both" else (args.api,)
+    reports = run_loadtest(
+        settings, args.url, clients=args.clients, requests=args.requests, targets=targets
+    )
+    print("\n\n".join(render_table(report) for report in reports))
+    if args.report:
+        out = Path(args.report)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(render_markdown(reports), "utf-8")
+    return 0 if all(report.ok for report in reports) else EXIT_FAILURE
 
 
 def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
@@ -650,11 +657,15 @@ def build_parser() -> argparse.ArgumentParser:
     a.set_defaults(func=cmd_audit_export)
 
     p = sub.add_parser(
-        "loadtest", help="drive concurrent API sessions through /ask and report latencies"
+        "loadtest", help="drive concurrent clients through /api/v1/ask and /ask, report latencies"
     )
-    p.add_argument("--clients", type=int, default=20, help="concurrent sessions (default 20)")
+    p.add_argument("--clients", type=int, default=50, help="concurrent sessions (default 50)")
     p.add_argument("--requests", type=int, default=5, help="questions per session (default 5)")
     p.add_argument("--url", help="a running app (default: start one here on a free port)")
+    p.add_argument(
+        "--api", choices=("rest", "gradio", "both"), default="both", help="which API to drive"
+    )
+    p.add_argument("--report", metavar="FILE", help="also write the figures as a Markdown table")
     p.set_defaults(func=cmd_loadtest)
 
     p = sub.add_parser("users", help="web app logins (the file named by ASSISTANT_AUTH_FILE)")
