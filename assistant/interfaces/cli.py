@@ -41,10 +41,15 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     from assistant.index.store import StoreUnavailable
     from assistant.safety.access import AccessError
     from assistant.safety.audit import AuditError
+    from assistant.safety.database import DatabaseConfigError, DatabaseUnavailable
+    from assistant.safety.feedback import FeedbackUnavailable
 
     return (
         AccessError,
         AuditError,
+        DatabaseConfigError,
+        DatabaseUnavailable,
+        FeedbackUnavailable,
         CorpusError,
         EmbedderError,
         GoldError,
@@ -527,6 +532,27 @@ def cmd_audit_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.safety.audit import AuditLog
+    from assistant.safety.database import DatabaseUnavailable
+    from assistant.safety.feedback import FeedbackStore
+
+    # Also done on first use; run it before starting replicas so that they never wait for it.
+    for branch, db in (
+        ("audit", AuditLog.for_settings(settings).db),
+        ("feedback", FeedbackStore.for_settings(settings).db),
+    ):
+        try:
+            revision = db.migrate(branch)
+        except DatabaseUnavailable as exc:
+            return _fail(
+                f"cannot migrate {db.shown} ({exc}): check that the database is running and "
+                "ASSISTANT_DATABASE_URL"
+            )
+        print(f"{branch}: {db.shown} at revision {revision}")
+    return 0
+
+
 def cmd_loadtest(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.devtools.loadtest import TARGETS, render_markdown, render_table, run_loadtest
 
@@ -655,6 +681,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--out", metavar="FILE", help="output file (default: standard output)")
     a.add_argument("--since", metavar="DATE", help="only records from DATE (YYYY-MM-DD, UTC) on")
     a.set_defaults(func=cmd_audit_export)
+
+    p = sub.add_parser("db", help="the database of the audit log and feedback")
+    db_sub = p.add_subparsers(dest="db_command", required=True)
+    d = db_sub.add_parser("upgrade", help="migrate its tables to this version (keeps every record)")
+    d.set_defaults(func=cmd_db_upgrade)
 
     p = sub.add_parser(
         "loadtest", help="drive concurrent clients through /api/v1/ask and /ask, report latencies"
