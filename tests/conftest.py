@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -142,3 +145,87 @@ def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     )
     build_index(settings)
     return settings
+
+
+def postgres_bin() -> Path | None:
+    """The folder of Debian's PostgreSQL programs (initdb, pg_ctl), or None if not installed."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: Path(p).parts[4])
+    if found:
+        return Path(found[-1]).parent
+    pg_ctl = shutil.which("pg_ctl")
+    return Path(pg_ctl).resolve().parent if pg_ctl else None
+
+
+def need_binaries(*names: str) -> None:
+    """Skip a test whose servers are not installed; in CI (CI=true, which installs them) fail."""
+    missing = [n for n in names if (postgres_bin() if n == "postgres" else shutil.which(n)) is None]
+    if missing:
+        message = f"not installed: {', '.join(missing)} (apt-get install postgresql nginx)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+class PostgresServer:
+    """A throw-away PostgreSQL cluster on loopback, run from the installed binaries (as the
+    ``postgres`` user when the tests run as root, since PostgreSQL refuses to run as root)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.bin = postgres_bin()
+        assert self.bin is not None
+        self.folder = Path(tempfile.mkdtemp(prefix="assistant-pg-"))
+        self.data = self.folder / "data"
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        self._run("initdb", "-D", str(self.data), "-U", "assistant", "-A", "trust", "-E", "UTF8",
+                  "--no-sync")  # fmt: skip
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://assistant@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, program: str, *args: str) -> None:
+        assert self.bin is not None
+        subprocess.run(
+            [*self.as_user, str(self.bin / program), *args],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=self.folder,
+        )
+
+    def start(self) -> None:
+        options = f"-p {self.port} -h 127.0.0.1 -k {self.folder} -c fsync=off"
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.folder / "log"),
+                  "-w", "-t", "60", "start")  # fmt: skip
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the tests that share it (each uses its own database)."""
+    need_binaries("postgres")
+    server = PostgresServer(free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.remove()
+
+
+def fresh_database(server: PostgresServer, name: str) -> str:
+    """A new, empty database on ``server``; returns its URL."""
+    with psycopg.connect(server.url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return server.url.rsplit("/", 1)[0] + f"/{name}"

@@ -1,25 +1,31 @@
-"""`assistant loadtest`: many concurrent ``gradio_client`` sessions asking through ``/ask``.
+"""`assistant loadtest`: many concurrent clients asking through ``/api/v1/ask`` and Gradio's ``/ask``.
 
-A training room is the expected peak: twenty people asking at once. The driver first asks each
-question once from a single session (the reference answers), then opens ``clients`` sessions that
-start together and ask ``requests`` questions each. Every answer must equal the reference answer
-for its question (timings aside) and no request may fail; latencies are reported as p50/p95.
+The driver first asks each question once from a single client (the reference answers), then
+opens ``clients`` clients that start together and ask ``requests`` questions each, one after
+another. Every answer must equal the reference answer for its question (timings aside) and no
+request may fail; latencies are reported as p50/p95 with the answers per second, beside the
+targets for one replica (50 clients x 5 questions through the REST API: p95 <= 1.5 s, >= 25
+answers/s) and the machine's load average while it ran, since the machine may be shared.
 """
 
 from __future__ import annotations
 
 import contextlib
+import http.client
+import json
 import math
+import os
 import shutil
 import socket
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from assistant.settings import Settings
 
@@ -36,15 +42,26 @@ QUESTIONS = (
 )
 
 
+TARGETS = ("rest", "gradio")
+# One replica on two cores, 50 clients x 5 questions through the REST API (issue 19).
+TARGET_P95_MS = 1500.0
+TARGET_ANSWERS_PER_S = 25.0
+REST_ASK = "/api/v1/ask"
+
+
 @dataclass
 class LoadReport:
     url: str
     clients: int
     requests: int
+    target: str = "gradio"
     latencies_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     mismatches: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # The 1-minute load average before and after the run: other work on the machine shows here.
+    load_before: float = 0.0
+    load_after: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -62,8 +79,13 @@ class LoadReport:
     def throughput(self) -> float:
         return len(self.latencies_ms) / self.seconds if self.seconds else 0.0
 
+    @property
+    def meets_targets(self) -> bool:
+        return self.ok and self.p95 <= TARGET_P95_MS and self.throughput >= TARGET_ANSWERS_PER_S
+
     def as_dict(self) -> dict[str, Any]:
         return {
+            "target": self.target,
             "url": self.url,
             "clients": self.clients,
             "requests_per_client": self.requests,
@@ -74,6 +96,9 @@ class LoadReport:
             "p95_ms": round(self.p95, 1),
             "max_ms": round(max(self.latencies_ms, default=0.0), 1),
             "requests_per_s": round(self.throughput, 2),
+            "seconds": round(self.seconds, 2),
+            "load_before": round(self.load_before, 2),
+            "load_after": round(self.load_after, 2),
         }
 
 
@@ -91,26 +116,26 @@ def comparable(result: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in result.items() if k != "timings_ms"}
 
 
-def drive(
-    url: str, clients: int = 20, requests: int = 5, questions: Sequence[str] = QUESTIONS
-) -> LoadReport:
-    """Run the load against the app at ``url`` and report; never raises for a failed request."""
-    from gradio_client import Client
+# A client: connect() -> ask(question) -> the reply's JSON; raises for a failed request.
+Connect = Callable[[], Callable[[str], dict[str, Any]]]
 
-    report = LoadReport(url, clients, requests)
+
+def _run(report: LoadReport, connect: Connect, questions: Sequence[str]) -> LoadReport:
+    """Reference answers from one client, then ``report.clients`` clients at once."""
     try:
-        reference_client = Client(url, verbose=False)
-        reference = {q: comparable(reference_client.predict(q, api_name="/ask")) for q in questions}
+        ask_once = connect()
+        reference = {q: comparable(ask_once(q)) for q in questions}
     except Exception as exc:  # no app there, or it cannot answer: nothing to load
         report.errors.append(f"single session: {exc.__class__.__name__}: {exc}")
         return report
     lock = threading.Lock()
+    clients, requests = report.clients, report.requests
     # Sessions connect first and then start asking together, so that the requests overlap.
     start = threading.Barrier(clients)
 
     def session(number: int) -> None:
         try:
-            client = Client(url, verbose=False)
+            ask = connect()
         except Exception as exc:  # a session that cannot even connect is an error of the run
             with lock:
                 report.errors.append(f"session {number}: {exc.__class__.__name__}: {exc}")
@@ -123,7 +148,7 @@ def drive(
             question = questions[(number + i) % len(questions)]
             began = time.perf_counter()
             try:
-                result = client.predict(question, api_name="/ask")
+                result = ask(question)
             except Exception as exc:
                 with lock:
                     report.errors.append(
@@ -136,24 +161,80 @@ def drive(
                 if comparable(result) != reference[question]:
                     report.mismatches.append(f"session {number} request {i}: {question!r}")
 
+    report.load_before = os.getloadavg()[0]
     began = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
         list(pool.map(session, range(clients)))
     report.seconds = time.perf_counter() - began
+    report.load_after = os.getloadavg()[0]
     return report
+
+
+def drive(
+    url: str, clients: int = 20, requests: int = 5, questions: Sequence[str] = QUESTIONS
+) -> LoadReport:
+    """Load Gradio's ``/ask`` through ``gradio_client``; never raises for a failed request."""
+    from gradio_client import Client
+
+    def connect() -> Callable[[str], dict[str, Any]]:
+        client = Client(url, verbose=False)
+        return lambda question: client.predict(question, api_name="/ask")
+
+    return _run(LoadReport(url, clients, requests, "gradio"), connect, questions)
+
+
+class RestClient:
+    """One keep-alive connection to ``/api/v1/ask`` (reopened after a failure), as a plain
+    program would call it: a JSON body in, the ``ask --json`` object out."""
+
+    def __init__(self, url: str, timeout: float = 120.0, headers: dict[str, str] | None = None):
+        parts = urlsplit(url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.path = parts.path.rstrip("/") + REST_ASK
+        self.timeout = timeout
+        self.headers = {"Content-Type": "application/json", **(headers or {})}
+        self.connection: http.client.HTTPConnection | None = None
+
+    def __call__(self, question: str) -> dict[str, Any]:
+        if self.connection is None:
+            self.connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        body = json.dumps({"question": question})
+        try:
+            self.connection.request("POST", self.path, body, self.headers)
+            reply = self.connection.getresponse()
+            data = reply.read()
+        except (OSError, http.client.HTTPException):
+            self.connection.close()
+            self.connection = None
+            raise
+        if reply.status != 200:
+            raise RuntimeError(f"HTTP {reply.status}: {data[:300].decode('utf-8', 'replace')}")
+        return json.loads(data)
+
+
+def drive_rest(
+    url: str, clients: int = 20, requests: int = 5, questions: Sequence[str] = QUESTIONS
+) -> LoadReport:
+    """Load ``/api/v1/ask``; never raises for a failed request."""
+    return _run(LoadReport(url, clients, requests, "rest"), lambda: RestClient(url), questions)
+
+
+DRIVERS = {"rest": drive_rest, "gradio": drive}
 
 
 def run_loadtest(
     settings: Settings,
     url: str | None = None,
-    clients: int = 20,
+    clients: int = 50,
     requests: int = 5,
     questions: Sequence[str] = QUESTIONS,
-) -> LoadReport:
-    """Drive the app at ``url``, or start one here on a free port (with a throw-away data folder,
-    so that the synthetic questions never enter the real audit log or feedback) and drive that."""
+    targets: Sequence[str] = TARGETS,
+) -> list[LoadReport]:
+    """Drive the app at ``url`` through each of ``targets`` in turn, or start one here on a free
+    port (with a throw-away data folder, so that the synthetic questions never enter the real
+    audit log or feedback) and drive that."""
     if url:
-        return drive(url, clients, requests, questions)
+        return [DRIVERS[t](url, clients, requests, questions) for t in targets]
     from assistant.interfaces.web.app import build_app, launch
 
     scratch = Path(tempfile.mkdtemp(prefix="assistant-loadtest-"))
@@ -161,7 +242,8 @@ def run_loadtest(
     port = free_port()
     try:
         launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
-        return drive(f"http://127.0.0.1:{port}/", clients, requests, questions)
+        local = f"http://127.0.0.1:{port}/"
+        return [DRIVERS[t](local, clients, requests, questions) for t in targets]
     finally:
         app.close()
         shutil.rmtree(scratch, ignore_errors=True)
@@ -180,9 +262,11 @@ def render_table(report: LoadReport) -> str:
         f"{data['requests_per_s']:.2f}",
     )
     widths = [max(len(h), len(v)) for h, v in zip(header, values, strict=True)]
+    via = REST_ASK if report.target == "rest" else "Gradio's /ask"
     lines = [
-        f"load test: {report.clients} sessions x {report.requests} questions via /ask "
-        f"at {report.url} ({report.seconds:.1f} s)",
+        f"load test: {report.clients} sessions x {report.requests} questions via {via} "
+        f"at {report.url} ({report.seconds:.1f} s; load average {report.load_before:.2f} before, "
+        f"{report.load_after:.2f} after, {os.cpu_count()} cores)",
         "  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)),
         "  ".join(v.rjust(w) for v, w in zip(values, widths, strict=True)),
     ]
@@ -193,7 +277,31 @@ def render_table(report: LoadReport) -> str:
         if report.ok
         else "FAILED"
     )
+    if report.ok:
+        verdict = "met" if report.meets_targets else "not met"
+        lines.append(
+            f"target for one replica (p95 <= {TARGET_P95_MS:.0f} ms, >= "
+            f"{TARGET_ANSWERS_PER_S:.0f} answers/s): {verdict}"
+        )
     return "\n".join(lines)
+
+
+def render_markdown(reports: Sequence[LoadReport]) -> str:
+    """The reports as a Markdown table, for ``--report``."""
+    lines = [
+        "| API | clients x questions | errors | mismatches | p50 ms | p95 ms | max ms | answers/s "
+        "| load avg before / after |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in reports:
+        d = r.as_dict()
+        via = REST_ASK if r.target == "rest" else "Gradio /ask"
+        lines.append(
+            f"| {via} | {r.clients} x {r.requests} | {d['errors']} | {d['mismatches']} | "
+            f"{d['p50_ms']:.0f} | {d['p95_ms']:.0f} | {d['max_ms']:.0f} | "
+            f"{d['requests_per_s']:.1f} | {d['load_before']:.2f} / {d['load_after']:.2f} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def free_port() -> int:

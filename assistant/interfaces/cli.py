@@ -41,10 +41,15 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     from assistant.index.store import StoreUnavailable
     from assistant.safety.access import AccessError
     from assistant.safety.audit import AuditError
+    from assistant.safety.database import DatabaseConfigError, DatabaseUnavailable
+    from assistant.safety.feedback import FeedbackUnavailable
 
     return (
         AccessError,
         AuditError,
+        DatabaseConfigError,
+        DatabaseUnavailable,
+        FeedbackUnavailable,
         CorpusError,
         EmbedderError,
         GoldError,
@@ -529,14 +534,42 @@ def cmd_audit_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.safety.audit import AuditLog
+    from assistant.safety.database import DatabaseUnavailable
+    from assistant.safety.feedback import FeedbackStore
+
+    # Also done on first use; run it before starting replicas so that they never wait for it.
+    for branch, db in (
+        ("audit", AuditLog.for_settings(settings).db),
+        ("feedback", FeedbackStore.for_settings(settings).db),
+    ):
+        try:
+            revision = db.migrate(branch)
+        except DatabaseUnavailable as exc:
+            return _fail(
+                f"cannot migrate {db.shown} ({exc}): check that the database is running and "
+                "ASSISTANT_DATABASE_URL"
+            )
+        print(f"{branch}: {db.shown} at revision {revision}")
+    return 0
+
+
 def cmd_loadtest(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.devtools.loadtest import render_table, run_loadtest
+    from assistant.devtools.loadtest import TARGETS, render_markdown, render_table, run_loadtest
 
     if args.clients < 1 or args.requests < 1:
         return _fail("--clients and --requests must be at least 1", EXIT_USAGE)
-    report = run_loadtest(settings, args.url, clients=args.clients, requests=args.requests)
-    print(render_table(report))
-    return 0 if report.ok else EXIT_FAILURE
+    targets = TARGETS if args.api == "both" else (args.api,)
+    reports = run_loadtest(
+        settings, args.url, clients=args.clients, requests=args.requests, targets=targets
+    )
+    print("\n\n".join(render_table(report) for report in reports))
+    if args.report:
+        out = Path(args.report)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(render_markdown(reports), "utf-8")
+    return 0 if all(report.ok for report in reports) else EXIT_FAILURE
 
 
 def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
@@ -651,12 +684,21 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--since", metavar="DATE", help="only records from DATE (YYYY-MM-DD, UTC) on")
     a.set_defaults(func=cmd_audit_export)
 
+    p = sub.add_parser("db", help="the database of the audit log and feedback")
+    db_sub = p.add_subparsers(dest="db_command", required=True)
+    d = db_sub.add_parser("upgrade", help="migrate its tables to this version (keeps every record)")
+    d.set_defaults(func=cmd_db_upgrade)
+
     p = sub.add_parser(
-        "loadtest", help="drive concurrent API sessions through /ask and report latencies"
+        "loadtest", help="drive concurrent clients through /api/v1/ask and /ask, report latencies"
     )
-    p.add_argument("--clients", type=int, default=20, help="concurrent sessions (default 20)")
+    p.add_argument("--clients", type=int, default=50, help="concurrent sessions (default 50)")
     p.add_argument("--requests", type=int, default=5, help="questions per session (default 5)")
     p.add_argument("--url", help="a running app (default: start one here on a free port)")
+    p.add_argument(
+        "--api", choices=("rest", "gradio", "both"), default="both", help="which API to drive"
+    )
+    p.add_argument("--report", metavar="FILE", help="also write the figures as a Markdown table")
     p.set_defaults(func=cmd_loadtest)
 
     p = sub.add_parser("users", help="web app logins (the file named by ASSISTANT_AUTH_FILE)")

@@ -10,14 +10,17 @@ only their kinds.
 
 The log fails closed: if a record cannot be written the answer is not given, because an answer
 without its record is exactly what an audit must rule out. ``audit_log=false`` turns it off.
+Records go to ``data/audit.sqlite``, or to the database of ``ASSISTANT_DATABASE_URL`` that all
+replicas share (see ``assistant/safety/database.py``); a database that is down refuses answers
+until it is back, and the next answer after that is recorded without a restart.
 """
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
-import sqlite3
-import threading
+import socket
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -25,8 +28,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
 from assistant import __version__
-from assistant.safety.files import create_private
+from assistant.safety.database import Database, DatabaseConfigError, DatabaseUnavailable
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
@@ -35,39 +41,41 @@ if TYPE_CHECKING:
 QUESTION_MODES = ("redacted", "hash", "none")
 INTERFACES = ("cli", "ui", "api", "python")
 
-_SCHEMA = (
-    """
-    CREATE TABLE IF NOT EXISTS audit (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        created REAL NOT NULL,
-        time_utc TEXT NOT NULL,
-        interface TEXT NOT NULL,
-        question_mode TEXT NOT NULL,
-        question TEXT,
-        question_sha256 TEXT,
-        lang TEXT NOT NULL,
-        retrieved TEXT NOT NULL,
-        cited TEXT NOT NULL,
-        refused INTEGER NOT NULL,
-        refusal_reason TEXT NOT NULL,
-        in_scope_probability REAL NOT NULL,
-        personal_data TEXT NOT NULL,
-        corpus_hash TEXT NOT NULL,
-        index_generation TEXT NOT NULL,
-        embedder TEXT NOT NULL,
-        llm_model TEXT NOT NULL,
-        app_version TEXT NOT NULL,
-        total_ms REAL NOT NULL,
-        transcript TEXT
-    )
-    """,
-    "CREATE INDEX IF NOT EXISTS audit_created ON audit (created)",
+# The table as the migrations leave it (assistant/safety/migrations/versions/audit_*.py).
+TABLE = sa.Table(
+    "audit",
+    sa.MetaData(),
+    sa.Column("id", sa.BigInteger, primary_key=True),
+    sa.Column("created", sa.Float),
+    sa.Column("time_utc", sa.Text),
+    sa.Column("interface", sa.Text),
+    sa.Column("question_mode", sa.Text),
+    sa.Column("question", sa.Text),
+    sa.Column("question_sha256", sa.Text),
+    sa.Column("lang", sa.Text),
+    sa.Column("retrieved", sa.Text),
+    sa.Column("cited", sa.Text),
+    sa.Column("refused", sa.Integer),
+    sa.Column("refusal_reason", sa.Text),
+    sa.Column("in_scope_probability", sa.Float),
+    sa.Column("personal_data", sa.Text),
+    sa.Column("corpus_hash", sa.Text),
+    sa.Column("index_generation", sa.Text),
+    sa.Column("embedder", sa.Text),
+    sa.Column("llm_model", sa.Text),
+    sa.Column("app_version", sa.Text),
+    sa.Column("total_ms", sa.Float),
+    sa.Column("transcript", sa.Text),
+    sa.Column("replica", sa.Text),
+    sa.Column("request_key", sa.Text),
 )
-_COLUMNS = (
-    "created, time_utc, interface, question_mode, question, question_sha256, lang, retrieved, "
-    "cited, refused, refusal_reason, in_scope_probability, personal_data, corpus_hash, "
-    "index_generation, embedder, llm_model, app_version, total_ms, transcript"
+_INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+# The id of the request being answered (set by a front end that has one, such as the REST API
+# behind a proxy); the pipeline's call to ``record`` needs no extra argument for it.
+_REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "audit_request_id", default=None
 )
+MAX_REQUEST_ID_CHARS = 200
 
 
 class AuditError(RuntimeError):
@@ -104,16 +112,34 @@ def parse_since(text: str) -> float:
     return moment.timestamp()
 
 
+@contextmanager
+def request_context(request_id: str | None) -> Iterator[None]:
+    """Records written inside this block are keyed by ``request_id`` and their question: the
+    same request retried on another replica (same id, same question) is recorded once."""
+    token = _REQUEST_ID.set((request_id or "").strip()[:MAX_REQUEST_ID_CHARS] or None)
+    try:
+        yield
+    finally:
+        _REQUEST_ID.reset(token)
+
+
+def replica_name(settings: Settings) -> str:
+    """The name this server writes into its records: ``ASSISTANT_REPLICA``, else the host name."""
+    return settings.replica.strip() or socket.gethostname()
+
+
 class AuditLog:
-    """One SQLite file; each call opens its own connection, so the log is safe across threads."""
+    """An SQLite file (``path``) or a database URL (PostgreSQL for several replicas); safe across
+    threads and processes: each write is one transaction of its own."""
 
     def __init__(
         self,
-        path: Path,
+        path: Path | str,
         question_mode: str = "redacted",
         retention_days: int = 180,
         keep_transcripts: bool = False,
         enabled: bool = True,
+        replica: str = "",
     ) -> None:
         if question_mode not in QUESTION_MODES:
             raise AuditError(
@@ -121,55 +147,65 @@ class AuditLog:
             )
         if retention_days < 0:
             raise AuditError("ASSISTANT_AUDIT_RETENTION_DAYS must be 0 (keep) or a number of days")
-        self.path = path
+        try:
+            is_url = isinstance(path, str) and "://" in path
+            self.db = Database(str(path)) if is_url else Database.for_file(Path(path))
+        except DatabaseConfigError as exc:
+            raise AuditError(str(exc)) from None
+        # The SQLite file, or None for a database server.
+        self.path = self.db.path
         self.question_mode = question_mode
         self.retention_days = retention_days
         self.keep_transcripts = keep_transcripts
         self.enabled = enabled
-        self._lock = threading.Lock()
-        self._ready = False
+        self.replica = replica
 
     @classmethod
     def for_settings(cls, settings: Settings) -> AuditLog:
         return cls(
-            audit_path(settings),
+            settings.database_url or audit_path(settings),
             settings.audit_question,
             settings.audit_retention_days,
             settings.keep_transcripts,
             settings.audit_log,
+            replica_name(settings),
         )
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _connect(self) -> Iterator[sa.Connection]:
         try:
-            create_private(self.path)
-            connection = sqlite3.connect(self.path, timeout=30)
-        except (OSError, sqlite3.Error) as exc:
+            with self.db.begin("audit") as connection:
+                self._purge(connection)
+                yield connection
+        except DatabaseUnavailable as exc:
             raise AuditError(self._cannot(exc)) from None
-        try:
-            if not self._ready:
-                for statement in _SCHEMA:
-                    connection.execute(statement)
-                self._ready = True
-            self._purge(connection)
-            yield connection
-            connection.commit()
-        except sqlite3.Error as exc:
-            raise AuditError(self._cannot(exc)) from None
-        finally:
-            connection.close()
 
     def _cannot(self, exc: BaseException) -> str:
+        if self.path is not None:
+            return (
+                f"cannot use the audit log {self.path} ({exc}); no answer is given without its "
+                "audit record: fix ASSISTANT_DATA_DIR or set ASSISTANT_AUDIT_LOG=false"
+            )
         return (
-            f"cannot use the audit log {self.path} ({exc.__class__.__name__}: {exc}); no answer is "
-            "given without its audit record: fix ASSISTANT_DATA_DIR or set ASSISTANT_AUDIT_LOG=false"
+            f"cannot use the audit database {self.db.shown} ({exc}); no answer is given without "
+            "its audit record: check that the database is running and ASSISTANT_DATABASE_URL, or "
+            "set ASSISTANT_AUDIT_LOG=false"
         )
 
-    def _purge(self, connection: sqlite3.Connection) -> int:
+    def _purge(self, connection: sa.Connection) -> int:
         if not self.retention_days:
             return 0
         cutoff = time.time() - self.retention_days * 86400
-        return connection.execute("DELETE FROM audit WHERE created < ?", (cutoff,)).rowcount
+        return connection.execute(sa.delete(TABLE).where(TABLE.c.created < cutoff)).rowcount
+
+    def check(self) -> None:
+        """Raise ``AuditError`` unless a record could be written now (for health checks)."""
+        if not self.enabled:
+            return
+        try:
+            self.db.ping()
+        except DatabaseUnavailable as exc:
+            raise AuditError(self._cannot(exc)) from None
 
     def record(
         self,
@@ -183,7 +219,9 @@ class AuditLog:
         """Store the record of one answer; returns its id (None when the log is off).
 
         ``answer.question`` and ``history`` must already be redacted: the pipeline does that
-        before retrieval, and nothing unredacted is passed here.
+        before retrieval, and nothing unredacted is passed here. Inside ``request_context`` the
+        record carries the request's id, and a request already recorded is not recorded twice
+        (the id of the first record is returned).
         """
         if interface not in INTERFACES:
             raise ValueError(f"unknown interface {interface!r}: one of {', '.join(INTERFACES)}")
@@ -201,15 +239,25 @@ class AuditLog:
             if self.keep_transcripts
             else None
         )
-        row = (
-            now,
-            utc_iso(now),
-            interface,
-            self.question_mode,
-            question if self.question_mode == "redacted" else None,
-            question_hash(question) if self.question_mode != "none" else None,
-            answer.lang,
-            json.dumps(
+        request_id = _REQUEST_ID.get()
+        # The same request (id and question) retried elsewhere has the same key; any other
+        # question under a reused id has another, so it is always recorded.
+        request_key = (
+            None
+            if request_id is None
+            else hashlib.sha256(
+                json.dumps([request_id, interface, question, list(history)]).encode("utf-8")
+            ).hexdigest()
+        )
+        row = {
+            "created": now,
+            "time_utc": utc_iso(now),
+            "interface": interface,
+            "question_mode": self.question_mode,
+            "question": question if self.question_mode == "redacted" else None,
+            "question_sha256": question_hash(question) if self.question_mode != "none" else None,
+            "lang": answer.lang,
+            "retrieved": json.dumps(
                 [
                     {
                         "section_id": h.section_id,
@@ -221,35 +269,48 @@ class AuditLog:
                     for h in hits
                 ]
             ),
-            json.dumps([c.section.id for c in answer.citations]),
-            int(answer.refused),
-            answer.refusal_reason,
-            round(float(answer.in_scope_probability), 6),
-            json.dumps(sorted(set(personal_data))),
-            str(manifest.get("corpus_hash", "")),
-            str(manifest.get("generation", "")),
-            str(manifest.get("embedder", "")),
-            llm_model,
-            __version__,
-            round(float(answer.timings_ms.get("total", 0.0)), 3),
-            transcript,
-        )
-        with self._lock, self._connect() as db:
-            cursor = db.execute(
-                f"INSERT INTO audit ({_COLUMNS}) VALUES ({', '.join('?' * 20)})", row
-            )
-            return int(cursor.lastrowid or 0)
+            "cited": json.dumps([c.section.id for c in answer.citations]),
+            "refused": int(answer.refused),
+            "refusal_reason": answer.refusal_reason,
+            "in_scope_probability": round(float(answer.in_scope_probability), 6),
+            "personal_data": json.dumps(sorted(set(personal_data))),
+            "corpus_hash": str(manifest.get("corpus_hash", "")),
+            "index_generation": str(manifest.get("generation", "")),
+            "embedder": str(manifest.get("embedder", "")),
+            "llm_model": llm_model,
+            "app_version": __version__,
+            "total_ms": round(float(answer.timings_ms.get("total", 0.0)), 3),
+            "transcript": transcript,
+            "replica": self.replica,
+            "request_key": request_key,
+        }
+        with self._connect() as db:
+            insert = _INSERT[db.dialect.name](TABLE).values(**row).returning(TABLE.c.id)
+            if request_key is not None:
+                insert = insert.on_conflict_do_nothing(index_elements=["request_key"])
+            new_id = db.execute(insert).scalar()
+            if new_id is None:  # this request was recorded already (a retry)
+                new_id = db.execute(
+                    sa.select(TABLE.c.id).where(TABLE.c.request_key == request_key)
+                ).scalar()
+            return int(new_id or 0)
 
     def records(self, since: float | None = None) -> list[dict[str, Any]]:
         """Every record (oldest first), as exported; ``since`` is a Unix time."""
-        if not self.path.exists():
+        if not self.db.exists:
             return []
-        with self._lock, self._connect() as db:
-            db.row_factory = sqlite3.Row
+        with self._connect() as db:
             rows = db.execute(
-                "SELECT * FROM audit WHERE created >= ? ORDER BY id", (since or 0.0,)
-            ).fetchall()
-        return [_exported(dict(row)) for row in rows]
+                sa.select(TABLE).where(TABLE.c.created >= (since or 0.0)).order_by(TABLE.c.id)
+            ).mappings()
+            return [_exported(dict(row)) for row in rows]
+
+    def count(self) -> int:
+        """How many records the log holds (after the retention purge)."""
+        if not self.db.exists:
+            return 0
+        with self._connect() as db:
+            return int(db.execute(sa.select(sa.func.count()).select_from(TABLE)).scalar() or 0)
 
     def export(self, out: IO[str], since: float | None = None) -> int:
         """Write the records as JSON lines to ``out``; returns the count."""
@@ -284,6 +345,7 @@ def _exported(row: dict[str, Any]) -> dict[str, Any]:
         llm_model=row["llm_model"],
         app_version=row["app_version"],
         total_ms=row["total_ms"],
+        replica=row["replica"],
     )
     if row["transcript"] is not None:
         record["transcript"] = json.loads(row["transcript"])

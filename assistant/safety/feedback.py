@@ -1,6 +1,7 @@
-"""Feedback on answers (thumbs up/down, wrong citation), kept in SQLite and exported as gold candidates.
+"""Feedback on answers (thumbs up/down, wrong citation), kept in a database and exported as gold candidates.
 
-Everything stored is redacted of personal data first. Answer texts are kept only when
+The database is ``data/feedback.sqlite``, or the one of ``ASSISTANT_DATABASE_URL`` that all
+replicas share (see ``assistant/safety/database.py``). Everything stored is redacted of personal data first. Answer texts are kept only when
 ``ASSISTANT_KEEP_TRANSCRIPTS`` is on; a question is always kept (redacted) because it is what makes
 a rating useful to the evaluation set.
 """
@@ -8,8 +9,6 @@ a rating useful to the evaluation set.
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 import time
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
@@ -17,8 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from assistant.corpus.documents import LANGS, SECTION_ID_RE
-from assistant.safety.files import create_private
+from assistant.safety.database import Database, DatabaseUnavailable
 from assistant.safety.privacy import redact
 from assistant.safety.validation import has_lone_surrogates, text_problem
 from assistant.settings import Settings
@@ -32,25 +33,30 @@ MAX_HISTORY_TURNS = 6
 # The languages of answers: every one is a language the evaluation set (load_gold) accepts.
 FEEDBACK_LANGS = LANGS
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    created REAL NOT NULL,
-    question TEXT NOT NULL,
-    lang TEXT NOT NULL,
-    section_ids TEXT NOT NULL,
-    refused INTEGER NOT NULL,
-    rating TEXT NOT NULL CHECK (rating IN ('up', 'down', 'wrong_citation')),
-    comment TEXT NOT NULL DEFAULT '',
-    history TEXT NOT NULL DEFAULT '[]',
-    answer TEXT
+# The table as the migrations leave it (assistant/safety/migrations/versions/feedback_*.py).
+TABLE = sa.Table(
+    "feedback",
+    sa.MetaData(),
+    sa.Column("id", sa.BigInteger, primary_key=True),
+    sa.Column("created", sa.Float),
+    sa.Column("question", sa.Text),
+    sa.Column("lang", sa.Text),
+    sa.Column("section_ids", sa.Text),
+    sa.Column("refused", sa.Integer),
+    sa.Column("rating", sa.Text),
+    sa.Column("comment", sa.Text),
+    sa.Column("history", sa.Text),
+    sa.Column("answer", sa.Text),
 )
-"""
 
 
 class FeedbackError(ValueError):
     """Feedback that cannot be stored as given (unknown rating or language, empty or overlong
     question, unknown sections); the message says what is wrong."""
+
+
+class FeedbackUnavailable(RuntimeError):
+    """The feedback database cannot be reached or written; nothing was stored."""
 
 
 @dataclass(frozen=True)
@@ -72,49 +78,41 @@ def feedback_path(settings: Settings) -> Path:
 
 
 class FeedbackStore:
-    """One SQLite file; each call opens its own connection, so the store is safe across threads."""
+    """An SQLite file (``path``) or a database URL; safe across threads and processes."""
 
     def __init__(
         self,
-        path: Path,
+        path: Path | str,
         keep_transcripts: bool = False,
         max_question_chars: int = Settings.max_question_chars,
     ) -> None:
-        self.path = path
+        # A database URL that cannot be used raises DatabaseConfigError here, at start-up.
+        is_url = isinstance(path, str) and "://" in path
+        self.db = Database(str(path)) if is_url else Database.for_file(Path(path))
+        # The SQLite file, or None for a database server.
+        self.path = self.db.path
         self.keep_transcripts = keep_transcripts
         # The same limit as for asking: a rating is of an answer to a question that was asked.
         self.max_question_chars = max_question_chars
-        self._lock = threading.Lock()
-        self._ready = False
 
     @classmethod
     def for_settings(cls, settings: Settings) -> FeedbackStore:
-        return cls(feedback_path(settings), settings.keep_transcripts, settings.max_question_chars)
+        return cls(
+            settings.database_url or feedback_path(settings),
+            settings.keep_transcripts,
+            settings.max_question_chars,
+        )
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _connect(self) -> Iterator[sa.Connection]:
         # Created on first write, so that merely starting the app leaves no file behind.
         try:
-            create_private(self.path)
-            connection = sqlite3.connect(self.path, timeout=10)
-        except (OSError, sqlite3.Error) as exc:
-            raise FeedbackError(self._cannot(exc)) from None
-        try:
-            if not self._ready:
-                connection.execute(_SCHEMA)
-                self._ready = True
-            yield connection
-            connection.commit()
-        except sqlite3.Error as exc:
-            raise FeedbackError(self._cannot(exc)) from None
-        finally:
-            connection.close()
-
-    def _cannot(self, exc: BaseException) -> str:
-        return (
-            f"the rating was not stored: the feedback database {self.path} cannot be written "
-            f"({exc.__class__.__name__}: {exc}); the administrator must fix ASSISTANT_DATA_DIR"
-        )
+            with self.db.begin("feedback") as connection:
+                yield connection
+        except DatabaseUnavailable as exc:
+            raise FeedbackUnavailable(
+                f"cannot store feedback in {self.db.shown} ({exc}); nothing was stored"
+            ) from None
 
     def record(
         self,
@@ -154,24 +152,19 @@ class FeedbackStore:
         turns = list(history)[-MAX_HISTORY_TURNS:]
         for turn in turns:
             self._check_text("an earlier question", turn)
-        row = (
-            time.time(),
-            redact(question.strip()),
-            lang,
-            json.dumps(ids),
-            int(bool(refused)),
-            rating,
-            redact(comment),
-            json.dumps([redact(h) for h in turns], ensure_ascii=False),
-            redact(answer) if (answer and self.keep_transcripts) else None,
-        )
-        with self._lock, self._connect() as db:
-            cursor = db.execute(
-                "INSERT INTO feedback (created, question, lang, section_ids, refused, rating, "
-                "comment, history, answer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
-            return int(cursor.lastrowid or 0)
+        row = {
+            "created": time.time(),
+            "question": redact(question.strip()),
+            "lang": lang,
+            "section_ids": json.dumps(ids),
+            "refused": int(bool(refused)),
+            "rating": rating,
+            "comment": redact(comment),
+            "history": json.dumps([redact(h) for h in turns], ensure_ascii=False),
+            "answer": redact(answer) if (answer and self.keep_transcripts) else None,
+        }
+        with self._connect() as db:
+            return int(db.execute(sa.insert(TABLE).values(**row).returning(TABLE.c.id)).scalar())
 
     def _check_text(self, name: str, text: object) -> None:
         problem = text_problem(text, self.max_question_chars)
@@ -184,34 +177,30 @@ class FeedbackStore:
     def add_comment(self, row_id: int, comment: str) -> bool:
         """Attach a (redacted) comment to an earlier rating; False if there is no such rating."""
         text = redact(comment.strip()[:MAX_COMMENT_CHARS])
-        if not text or not self.path.exists():
+        if not text or not self.db.exists:
             return False
-        with self._lock, self._connect() as db:
-            cursor = db.execute("UPDATE feedback SET comment = ? WHERE id = ?", (text, row_id))
-            return cursor.rowcount == 1
+        with self._connect() as db:
+            update = sa.update(TABLE).where(TABLE.c.id == row_id).values(comment=text)
+            return db.execute(update).rowcount == 1
 
     def rows(self) -> list[FeedbackRow]:
-        if not self.path.exists():
+        if not self.db.exists:
             return []
-        with self._lock, self._connect() as db:
-            cursor = db.execute(
-                "SELECT id, created, question, lang, section_ids, refused, rating, comment, "
-                "history, answer FROM feedback ORDER BY id"
-            )
+        with self._connect() as db:
             return [
                 FeedbackRow(
-                    id=r[0],
-                    created=r[1],
-                    question=r[2],
-                    lang=r[3],
-                    section_ids=json.loads(r[4]),
-                    refused=bool(r[5]),
-                    rating=r[6],
-                    comment=r[7],
-                    history=json.loads(r[8]),
-                    answer=r[9],
+                    id=r.id,
+                    created=r.created,
+                    question=r.question,
+                    lang=r.lang,
+                    section_ids=json.loads(r.section_ids),
+                    refused=bool(r.refused),
+                    rating=r.rating,
+                    comment=r.comment,
+                    history=json.loads(r.history),
+                    answer=r.answer,
                 )
-                for r in cursor.fetchall()
+                for r in db.execute(sa.select(TABLE).order_by(TABLE.c.id))
             ]
 
 

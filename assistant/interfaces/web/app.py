@@ -27,6 +27,7 @@ import gradio as gr  # noqa: E402
 
 from assistant.answer.model import Answer  # noqa: E402
 from assistant.drafting import DraftError  # noqa: E402
+from assistant.interfaces.rest import attach_rest_api, with_rest_api  # noqa: E402
 from assistant.interfaces.web.api import register_api  # noqa: E402
 from assistant.interfaces.web.layout import Page, build_page  # noqa: E402
 from assistant.interfaces.web.render import (  # noqa: E402
@@ -163,6 +164,7 @@ def build_app(settings: Settings, service: UIService | None = None) -> gr.Blocks
         wire_trainer(views, page, session)
         wire_language(svc, views, page, session)
         register_api(svc)
+    attach_rest_api(app, svc)  # the JSON API at /api/v1 (assistant/interfaces/rest.py)
     return app
 
 
@@ -567,7 +569,7 @@ def launch(app: gr.Blocks, host: str, port: int, **kwargs: Any) -> Any:
         theme=theme(),
         css=CSS,
         footer_links=["api"],
-        **secured(app, host, kwargs),
+        **secured(app, host, with_rest_api(app, kwargs)),
     )
 
 
