@@ -278,6 +278,8 @@ def make_scaled_corpus(source: Path, target: Path, copies: int, seed: int = 7) -
             copy_meta = dict(
                 meta, doc_id=new_id, title=f"{meta['title']} ({org})" if i else meta["title"]
             )
+            if "translation" in meta:
+                copy_meta["translation"] = str(meta["translation"]).replace(doc_id, new_id, 1)
             copy_body = body.replace(f"{{#{doc_id}/", f"{{#{new_id}/")
             if i:
                 copy_body = _shuffle_sections(copy_body, rng)
@@ -294,11 +296,16 @@ def _shuffle_sections(body: str, rng: random.Random) -> str:
     blocks = re.split(r"(?m)^(?=#{2,4} )", body)
     out = []
     for block in blocks:
-        lines = block.splitlines()
-        head = [ln for ln in lines[:2] if ln.startswith("#") or ln.startswith("<!--")]
-        rest = [ln for ln in lines[len(head) :] if ln.strip()]
+        lines = [ln for ln in block.splitlines() if ln.strip()]
+        # The heading and its comment lines stay first and the digest notes last, as the
+        # format requires; only the answerable sentences between them change order.
+        head = []
+        while lines and (lines[0].startswith("#") or lines[0].startswith("<!--")):
+            head.append(lines.pop(0))
+        notes = [ln for ln in lines if ln.startswith(">")]
+        rest = [ln for ln in lines if not ln.startswith(">")]
         rng.shuffle(rest)
-        out.append("\n".join(head + [""] + rest) + "\n\n")
+        out.append("\n".join(head + [""] + rest + ([""] + notes if notes else [])) + "\n\n")
     return "".join(out)
 
 

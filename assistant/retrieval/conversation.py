@@ -27,7 +27,10 @@ def retrieval_query(question: str, history: list[str] | None) -> str:
     """The text to retrieve with: the question, plus the last standalone turn for a follow-up."""
     if not history or not is_follow_up(question):
         return question
-    for earlier in reversed(history):
-        if earlier.strip():
-            return f"{earlier.strip()} {question.strip()}"
-    return question
+    turns = [t.strip() for t in history if t.strip()]
+    if not turns:
+        return question
+    # A second follow-up in a row ("and passwords?" then "what about incidents?") keeps the
+    # topic of the question they both follow, not of the follow-up before it.
+    standalone = next((t for t in reversed(turns) if not is_follow_up(t)), turns[-1])
+    return f"{standalone} {question.strip()}"

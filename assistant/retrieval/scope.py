@@ -99,10 +99,10 @@ class RefusalModel:
 # Used only while a generation is being built and its calibration is being fitted (the loader
 # reports a finished generation without calibration.json as damaged): lexical evidence only.
 FALLBACK = RefusalModel(
-    weights=[0.0, 1.5, 2.0, -1.0, -1.0],
+    weights=[0.0, 1.5, 2.0, -1.0, -1.0, 1.0, -1.5],
     bias=0.0,
-    mean=[0.8, 1.0, 0.4, 0.3, 0.2],
-    scale=[0.05, 1.0, 0.3, 0.3, 0.4],
+    mean=[0.8, 1.0, 0.4, 0.3, 0.2, 1.0, 0.1],
+    scale=[0.05, 1.0, 0.3, 0.3, 0.4, 1.0, 0.3],
 )
 
 

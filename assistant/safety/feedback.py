@@ -111,7 +111,8 @@ class FeedbackStore:
                 yield connection
         except DatabaseUnavailable as exc:
             raise FeedbackUnavailable(
-                f"cannot store feedback in {self.db.shown} ({exc}); nothing was stored"
+                f"the rating was not stored: the feedback database {self.db.shown} cannot be written "
+                f"({exc}); nothing was stored"
             ) from None
 
     def record(

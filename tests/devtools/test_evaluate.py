@@ -149,7 +149,7 @@ def test_eval_command_prints_stable_json_keys_and_writes_a_report(
         [
             sys.executable,
             "-m",
-            "assistant.cli",
+            "assistant.interfaces.cli",
             "eval",
             "--gold",
             str(gold),

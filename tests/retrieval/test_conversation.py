@@ -96,11 +96,6 @@ def test_without_history_the_question_is_used_as_is() -> None:
     assert retrieval_query("  咁實習生呢？ ", []) == "  咁實習生呢？ "
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="retrieval_query's docstring promises 'the last standalone turn', but it takes the last "
-    "non-blank turn, so a second follow-up in a row loses the original topic",
-)
 def test_a_second_follow_up_keeps_the_original_topic() -> None:
     query = retrieval_query("what about incidents?", [DEVICES, "and passwords?"])
     assert DEVICES in query

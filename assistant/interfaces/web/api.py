@@ -18,7 +18,7 @@ from assistant.index.store import StoreUnavailable
 from assistant.interfaces.web.security import checked
 from assistant.interfaces.web.service import UIService
 from assistant.safety.audit import AuditError
-from assistant.safety.feedback import RATINGS, FeedbackError
+from assistant.safety.feedback import RATINGS, FeedbackError, FeedbackUnavailable
 from assistant.safety.validation import QuestionError
 
 
@@ -104,7 +104,7 @@ def register_api(svc: UIService) -> None:
             raise gr.Error(f"rating must be one of {', '.join(RATINGS)}")
         try:
             return {"id": svc.record_feedback(turn, rating, comment)}
-        except FeedbackError as exc:
+        except (FeedbackError, FeedbackUnavailable) as exc:
             raise gr.Error(str(exc)) from None
 
     def draft(options: dict[str, Any] | None = None, request: str = "") -> dict[str, Any]:

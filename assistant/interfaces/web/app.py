@@ -51,6 +51,7 @@ from assistant.interfaces.web.service import UIService  # noqa: E402
 from assistant.interfaces.web.style import COPY_JS, CSS, theme  # noqa: E402
 from assistant.interfaces.web.text import t, ui_lang  # noqa: E402
 from assistant.safety.access import launch_options  # noqa: E402
+from assistant.safety.feedback import FeedbackError, FeedbackUnavailable  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 # The extractive answer is ready at once; a short pause per sentence lets the page show it grow
@@ -328,7 +329,12 @@ def wire_feedback(svc: UIService, page: Page, s: Session) -> None:
         rating = "wrong_citation" if data.liked in WRONG_CITATION else ratings.get(data.liked)
         if turn is None or rating is None:
             return gr.skip()
-        row = svc.record_feedback(turn, rating)
+        try:
+            row = svc.record_feedback(turn, rating)
+        except (FeedbackError, FeedbackUnavailable) as exc:
+            # The chat goes on; the reader learns the rating was not kept, and why.
+            gr.Warning(str(exc))
+            return gr.skip()
         gr.Info(t(ui_lang(ui), "feedback_saved"))
         return row
 
@@ -337,7 +343,12 @@ def wire_feedback(svc: UIService, page: Page, s: Session) -> None:
         if row is None:
             gr.Warning(t(ui, "comment_first"))
             return gr.skip()
-        if not svc.feedback.add_comment(int(row), text or ""):
+        try:
+            added = svc.feedback.add_comment(int(row), text or "")
+        except (FeedbackError, FeedbackUnavailable) as exc:
+            gr.Warning(str(exc))
+            return gr.skip()
+        if not added:
             return gr.skip()
         gr.Info(t(ui, "comment_saved"))
         return ""

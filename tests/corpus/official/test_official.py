@@ -632,7 +632,7 @@ def test_write_is_atomic(
     def broken_replace(src: str, dst: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("assistant.ingest.add.os.replace", broken_replace)
+    monkeypatch.setattr("assistant.corpus.official.add.os.replace", broken_replace)
     with pytest.raises(OSError):
         add_official(pdf, settings.corpus_dir)
     after = tree_state(settings.corpus_dir)

@@ -51,6 +51,7 @@ edition: 2025-01-01
 url: https://example.org/sandbox-en.pdf
 kind: guideline
 digest: true
+provenance: official
 official_text: Test file.
 translation: sandbox-note.zh-Hant.md
 ---
@@ -68,6 +69,7 @@ edition: 2025-01-01
 url: https://example.org/sandbox-zh.pdf
 kind: guideline
 digest: true
+provenance: official
 official_text: 測試檔。
 translation: sandbox-note.en.md
 ---
