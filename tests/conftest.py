@@ -21,6 +21,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from assistant.devtools.loadtest import free_port  # noqa: E402
+from assistant.index.build import BuildReport  # noqa: E402
 from assistant.pipeline import Assistant  # noqa: E402
 from assistant.retrieval.indexing import build_index  # noqa: E402
 from assistant.settings import ENV_PREFIX, Settings  # noqa: E402
@@ -134,17 +135,19 @@ def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
 
 
 @pytest.fixture(scope="session")
-def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """The shipped corpus, indexed once per session (the embedding cache of a local index is reused)."""
+def real_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, BuildReport]:
+    """The shipped corpus, indexed once per session from a fresh folder, as a new clone would:
+    the shipped vectors are all it needs (``test_bundled_vectors`` holds it to that)."""
     tmp = tmp_path_factory.mktemp("real")
-    cache = PROJECT_ROOT / "index" / "cache"
-    if cache.is_dir():
-        shutil.copytree(cache, tmp / "index" / "cache")
     settings = Settings.from_env(
         env={}, corpus_dir=PROJECT_ROOT / "corpus", index_dir=tmp / "index", data_dir=tmp / "data"
     )
-    build_index(settings)
-    return settings
+    return settings, build_index(settings)
+
+
+@pytest.fixture(scope="session")
+def real_settings(real_build: tuple[Settings, BuildReport]) -> Settings:
+    return real_build[0]
 
 
 def postgres_bin() -> Path | None:

@@ -25,7 +25,12 @@ from assistant import __version__
 from assistant.corpus.cards import load_cards
 from assistant.corpus.concepts import bundled_concepts, concept_to_json
 from assistant.corpus.documents import Corpus, CorpusError, check_corpus, load_corpus
-from assistant.index.cache import EmbeddingCache, embed_with_cache
+from assistant.index.cache import (
+    CachedEmbedder,
+    EmbeddingCache,
+    bundled_vectors_path,
+    embed_with_cache,
+)
 from assistant.index.chunking import Chunk, chunk_sections
 from assistant.index.embeddings import Embedder, make_embedder
 from assistant.index.generations import (
@@ -201,7 +206,10 @@ def _build(
     asks = [(card.id, ask) for card in cards for ask in card.asks]
     cache = EmbeddingCache(index_dir / "cache" / f"{safe_name(embedder.name)}.npz", embedder.dim)
     if rebuild:
+        # A rebuild embeds everything again, the shipped vectors included, so it can confirm them.
         cache.clear()
+    else:
+        cache.seed(bundled_vectors_path(embedder.name))
     chunk_texts = {c.hash: c.search_text for c in chunks}
     sentence_texts = {sentence_hash(r): r.text for r in sentences}
     chunk_vectors, embedded_chunks = embed_with_cache(
@@ -218,7 +226,8 @@ def _build(
         lambda d, t: progress("embedding card questions", d, t),
         as_queries=True,
     )
-    cache.save(keep=set(chunk_texts) | set(sentence_texts) | set(ask_texts))
+    keep = set(chunk_texts) | set(sentence_texts) | set(ask_texts)
+    cache.save(keep=keep)
 
     generation = f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     staging = index_dir / f"{STAGING_PREFIX}{generation}"
@@ -274,7 +283,11 @@ def _build(
         }
         _write_json(staging / "manifest.json", manifest)
         progress("calibrating refusal", 0, 1)
-        calibrate(staging, settings, embedder)
+        # The calibration questions are embedded through the cache too (they are shipped with
+        # the bundled vectors), so a fresh clone's first build embeds only what is new.
+        cached = CachedEmbedder(embedder, cache)
+        calibrate(staging, settings, cached)
+        cache.save(keep=keep | cached.used)
         # Checked on every load: the files by checksum, the store by what it answers.
         client = open_client(staging / "chroma", settings.chroma_host, settings.chroma_port)
         manifest["store_check"] = {
@@ -295,7 +308,7 @@ def _build(
         generation,
         len(chunks),
         len(sentences),
-        embedded_chunks + embedded_sentences + embedded_asks,
+        embedded_chunks + embedded_sentences + embedded_asks + cached.embedded,
         len(chunks)
         + len(sentences)
         + len(asks)

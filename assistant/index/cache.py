@@ -1,14 +1,40 @@
-"""Embeddings cached by content hash, so that unchanged texts are never embedded twice."""
+"""Embeddings cached by content hash, so that unchanged texts are never embedded twice.
+
+Two layers: the index's own cache (``index/cache/<embedder>.npz``, everything this machine has
+embedded) and the vectors shipped for the bundled corpus (``assistant/data/vectors``), so that a
+fresh clone embeds only the texts a user added or changed. Keys are content hashes and the file
+is per embedder name (which carries the model's version), so a shipped vector is exactly what
+embedding the same text with the same model gives.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from assistant.index.embeddings import Embedder
+from assistant.index.generations import safe_name
+
+
+def passage_key(text: str) -> str:
+    """Cache key of a text embedded as a passage (a sentence of a section or of a card)."""
+    return "s" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+def query_key(text: str) -> str:
+    """Cache key of a text embedded as a query (never shared with a passage)."""
+    return "q" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+def bundled_vectors_path(embedder_name: str) -> Path:
+    """Where the vectors of the bundled corpus for this embedder are shipped."""
+    package = Path(str(resources.files("assistant")))
+    return package / "data" / "vectors" / f"{safe_name(embedder_name)}.npz"
 
 
 class EmbeddingCache:
@@ -29,6 +55,17 @@ class EmbeddingCache:
 
     def clear(self) -> None:
         self._vectors = {}
+
+    def seed(self, path: Path) -> int:
+        """Add the vectors of another cache file (the shipped ones) that this one lacks; a
+        missing or unreadable file adds nothing. Returns how many were added."""
+        other = EmbeddingCache(path, self.dim)
+        added = 0
+        for key, vector in other._vectors.items():
+            if key not in self._vectors:
+                self._vectors[key] = vector
+                added += 1
+        return added
 
     def get(self, key: str) -> np.ndarray | None:
         return self._vectors.get(key)
@@ -77,3 +114,58 @@ def embed_with_cache(
         done += len(batch)
         progress(done, len(missing))
     return {k: cache.get(k) for k in texts}, len(missing)  # type: ignore[misc]
+
+
+class CachedEmbedder:
+    """An embedder that looks each text up in a cache first (by ``passage_key``/``query_key``);
+    used where texts are embedded outside a build, e.g. when answer cards are verified."""
+
+    def __init__(self, embedder: Embedder, cache: EmbeddingCache) -> None:
+        self.embedder = embedder
+        self.cache = cache
+        self.name = embedder.name
+        self.dim = embedder.dim
+        # Every key looked up, so that a caller can keep exactly these when it saves the cache.
+        self.used: set[str] = set()
+        self.embedded = 0  # texts that were not in the cache
+
+    def _embed(
+        self, texts: list[str], key: Callable[[str], str], embed: Callable[[list[str]], np.ndarray]
+    ) -> np.ndarray:
+        keys = [key(t) for t in texts]
+        self.used.update(keys)
+        missing = [t for t, k in zip(texts, keys, strict=True) if self.cache.get(k) is None]
+        if missing:
+            self.embedded += len(missing)
+            for text, vector in zip(missing, embed(missing), strict=True):
+                self.cache.put(key(text), np.asarray(vector, np.float32))
+        return np.stack([self.cache.get(k) for k in keys]) if keys else np.zeros((0, self.dim))
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._embed(texts, passage_key, self.embedder.embed_passages)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._embed(texts, query_key, self.embedder.embed_queries)
+
+
+def local_cache(index_dir: Path, embedder: Embedder) -> EmbeddingCache:
+    """This machine's cache for ``embedder``, with the shipped vectors added where it lacks them."""
+    cache = EmbeddingCache(index_dir / "cache" / f"{safe_name(embedder.name)}.npz", embedder.dim)
+    cache.seed(bundled_vectors_path(embedder.name))
+    return cache
+
+
+def write_bundled_vectors(
+    cache: EmbeddingCache, keys: set[str], embedder_name: str, path: Path | None = None
+) -> Path:
+    """Ship the vectors of ``keys`` (all of the bundled corpus's texts) with the package."""
+    missing = sorted(k for k in keys if cache.get(k) is None)
+    if missing:
+        raise ValueError(f"{len(missing)} texts have no vector yet (e.g. {missing[0]})")
+    target = path or bundled_vectors_path(embedder_name)
+    bundle = EmbeddingCache(target, cache.dim)
+    bundle.clear()
+    for key in keys:
+        bundle.put(key, cache.get(key))  # type: ignore[arg-type]
+    bundle.save(keep=keys)
+    return target

@@ -4,7 +4,6 @@ BM25 and the scope calibration, with the errors that say what to do when it is m
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import sys
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ import numpy as np
 from assistant.corpus.cards import Card, CardSentence
 from assistant.corpus.concepts import Concept, concept_from_json
 from assistant.corpus.documents import Corpus, Document, Section
+from assistant.index.cache import passage_key, query_key
 from assistant.index.chunking import Chunk
 from assistant.index.generations import (
     REBUILD,
@@ -61,11 +61,11 @@ def _section_from_json(data: dict[str, Any]) -> Section:
 
 def ask_hash(ask: str) -> str:
     """Cache key of a card question embedded as a query (never shared with a passage)."""
-    return "q" + hashlib.sha256(ask.encode("utf-8")).hexdigest()[:24]
+    return query_key(ask)
 
 
 def sentence_hash(record: SentenceRecord) -> str:
-    return "s" + hashlib.sha256(record.text.encode("utf-8")).hexdigest()[:24]
+    return passage_key(record.text)
 
 
 def section_sentences(section: Section) -> list[SentenceRecord]:

@@ -150,7 +150,6 @@ def cmd_corpus_check(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.answer.cards import verify_cards
     from assistant.corpus.cards import load_cards
     from assistant.corpus.documents import CorpusError, check_corpus, load_corpus
-    from assistant.index.embeddings import make_embedder
 
     problems = check_corpus(settings.corpus_dir, require_canonical=not args.no_canonical)
     if not problems:
@@ -159,7 +158,7 @@ def cmd_corpus_check(args: argparse.Namespace, settings: Settings) -> int:
             cards = load_cards(settings.corpus_dir)
             if cards:
                 problems += verify_cards(
-                    cards, load_corpus(settings.corpus_dir), make_embedder(settings)
+                    cards, load_corpus(settings.corpus_dir), _cached_embedder(settings)
                 )
         except CorpusError as exc:
             problems.append(str(exc))
@@ -250,12 +249,13 @@ def cmd_corpus_cards(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.answer.cards import current_hashes, verify_cards
     from assistant.corpus.cards import load_cards, write_reviewed
     from assistant.corpus.documents import load_corpus
-    from assistant.index.embeddings import make_embedder
 
     corpus = load_corpus(settings.corpus_dir)
     cards = load_cards(settings.corpus_dir)
     problems = [
-        p for p in verify_cards(cards, corpus, make_embedder(settings)) if "changed since" not in p
+        p
+        for p in verify_cards(cards, corpus, _cached_embedder(settings))
+        if "changed since" not in p
     ]
     if problems:
         print(f"{len(problems)} card problem(s); nothing was refreshed:", file=sys.stderr)
@@ -268,6 +268,49 @@ def cmd_corpus_cards(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_FAILURE if stale else 0
     changed = write_reviewed(settings.corpus_dir, {c.id: current_hashes(c, corpus) for c in stale})
     print(f"{len(cards)} cards verified; refreshed the hashes of {changed}")
+    return 0
+
+
+def _cached_embedder(settings: Settings) -> Any:
+    """The configured embedder, answering from the index's cache and the shipped vectors first
+    (verifying the cards embeds every sentence of the sections they cite)."""
+    from assistant.index.cache import CachedEmbedder, local_cache
+    from assistant.index.embeddings import make_embedder
+
+    embedder = make_embedder(settings)
+    return CachedEmbedder(embedder, local_cache(settings.index_dir, embedder))
+
+
+def cmd_corpus_vectors(args: argparse.Namespace, settings: Settings) -> int:
+    """Refresh the shipped vectors of the bundled corpus (run in the repository after a corpus,
+    card or calibration change, and commit the file with the change)."""
+    from assistant.answer.cards import verify_cards
+    from assistant.corpus.cards import load_cards
+    from assistant.corpus.documents import load_corpus
+    from assistant.index.cache import (
+        CachedEmbedder,
+        EmbeddingCache,
+        local_cache,
+        write_bundled_vectors,
+    )
+    from assistant.index.embeddings import make_embedder
+    from assistant.index.generations import safe_name
+    from assistant.retrieval.indexing import build_index
+
+    embedder = make_embedder(settings)
+    build_index(settings, embedder=embedder)
+    # What the build kept is exactly this corpus's texts and calibration questions; the old
+    # shipped file is not read for the key set, so texts that left the corpus leave it too.
+    built = EmbeddingCache(
+        settings.index_dir / "cache" / f"{safe_name(embedder.name)}.npz", embedder.dim
+    )
+    cache = local_cache(settings.index_dir, embedder)
+    # The card sentences and the section sentences as the card check splits them.
+    cached = CachedEmbedder(embedder, cache)
+    verify_cards(load_cards(settings.corpus_dir), load_corpus(settings.corpus_dir), cached)
+    keys = set(built.hashes()) | cached.used
+    path = write_bundled_vectors(cache, keys, embedder.name)
+    print(f"{len(keys)} vectors written to {path}")
     return 0
 
 
@@ -621,6 +664,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="after you reviewed the cards: verify them and record their sections' current hashes",
     )
     c.set_defaults(func=cmd_corpus_cards)
+    c = corpus_sub.add_parser(
+        "vectors",
+        help="refresh the vectors shipped for the bundled corpus (commit them with a corpus change)",
+    )
+    c.set_defaults(func=cmd_corpus_vectors)
     c = corpus_sub.add_parser(
         "add", help="add an official PDF, DOCX or HTML publication (or a folder of them)"
     )

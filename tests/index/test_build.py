@@ -31,8 +31,10 @@ class CountingEmbedder:
         self.name = name or self.inner.name
         self.dim = self.inner.dim
         self.passages = 0
+        self.queries = 0
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
+        self.queries += len(texts)
         return self.inner.embed_queries(texts)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
@@ -43,7 +45,10 @@ class CountingEmbedder:
 def test_build_then_noop_then_incremental(settings: Settings) -> None:
     embedder = CountingEmbedder()
     first = build_index(settings, embedder=embedder)
-    assert first.status == "built" and first.chunks > 0 and first.embedded == embedder.passages
+    # Everything the build embedded counts: chunks and sentences, and the questions (card asks
+    # and calibration questions) that the shipped vectors did not have.
+    assert first.status == "built" and first.chunks > 0
+    assert first.embedded == embedder.passages + embedder.queries
     snapshot = load_snapshot(settings, embedder.name, embedder.dim)
     assert {s.lang for s in snapshot.sections} == {"en", "zh-Hant"}
     assert snapshot.calibration["model"]["weights"]

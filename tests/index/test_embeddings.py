@@ -27,7 +27,7 @@ def test_bundled_multilingual_embedder_is_normalised_and_cross_lingual() -> None
 
 def test_default_path_does_not_import_torch() -> None:
     code = (
-        "import sys\nfrom assistant.embeddings import make_embedder\nfrom assistant.settings import Settings\n"
+        "import sys\nfrom assistant.index.embeddings import make_embedder\nfrom assistant.settings import Settings\n"
         "make_embedder(Settings()).embed_queries(['x'])\nprint('torch' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
