@@ -389,7 +389,9 @@ def trainer_html(
     )
 
 
-_STAGE_KEYS = {f"stage_{s}" for s in ("embed", "dense", "bm25", "fuse", "answer", "total")}
+_STAGE_KEYS = {
+    f"stage_{s}" for s in ("concepts", "embed", "dense", "bm25", "fuse", "answer", "total")
+}
 
 
 def _num(value: Any, digits: int) -> str:

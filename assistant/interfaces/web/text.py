@@ -89,6 +89,7 @@ TEXT: dict[str, dict[str, str]] = {
             "(Chinese split into words and character pairs). Fused: reciprocal-rank fusion of both, "
             "which orders the sections."
         ),
+        "stage_concepts": "Match concepts",
         "stage_embed": "Embed question",
         "stage_dense": "Vector search",
         "stage_bm25": "Keyword search",
@@ -285,6 +286,7 @@ TEXT: dict[str, dict[str, str]] = {
             "向量分數：問題與章節嵌入向量的餘弦相似度。BM25：關鍵詞分數（中文以分詞及雙字組比對）。"
             "融合分數：以倒數名次融合兩者，決定章節排序。"
         ),
+        "stage_concepts": "配對概念",
         "stage_embed": "問題向量化",
         "stage_dense": "向量搜尋",
         "stage_bm25": "關鍵詞搜尋",

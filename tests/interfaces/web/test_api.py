@@ -90,9 +90,19 @@ def test_ask_returns_the_same_json_as_the_cli(
     assert main(["ask", "--json", question]) == 0
     via_cli = json.loads(capsys.readouterr().out)
     assert set(via_api) == set(via_cli) == {
-        "answer", "lang", "refused", "citations", "warnings", "timings_ms"
+        "answer", "lang", "refused", "citations", "warnings", "timings_ms",
+        "answer_type", "card", "blocks",
     }  # fmt: skip
-    for key in ("answer", "lang", "refused", "citations", "warnings"):
+    for key in (
+        "answer",
+        "lang",
+        "refused",
+        "citations",
+        "warnings",
+        "answer_type",
+        "card",
+        "blocks",
+    ):
         assert via_api[key] == via_cli[key]
     assert via_api["citations"][0]["section_id"] == "checklist-2025/4"
     assert set(via_api["timings_ms"]) >= {"embed", "dense", "bm25", "answer", "total"}
@@ -392,7 +402,7 @@ def test_feedback_input_is_checked_before_anything_is_stored(
     bad = [
         (("x" * 4001, "en", ids), "limit is 4,000"),
         (("Strong passwords?", "fr", ids), "the language must be one of en, zh-Hant"),
-        (("Strong passwords?", "en", ["checklist-2025/4"] * 11), "at most 10"),
+        (("Strong passwords?", "en", ["checklist-2025/4"] * 11), "the limit is 10"),
         (("Strong passwords?", "en", ["../../etc/passwd"]), "not a section id"),
         (("Strong passwords?", "en", ["checklist-2025/99"]), "no section checklist-2025/99"),
         (("Strong\x00passwords?", "en", ids), "control characters"),

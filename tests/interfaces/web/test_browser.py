@@ -255,7 +255,8 @@ def test_trainer_mode_shows_scores_ranks_and_timings(page: Page, app_url: str) -
     expect(first_row).to_contain_text("checklist-2025/4")
     expect(first_row.locator("td.num").nth(1)).to_contain_text("#")  # dense score and rank
     expect(trainer).to_contain_text("In-scope probability")
-    expect(trainer.locator(".t-bar")).to_have_count(6)  # embed, dense, bm25, fuse, answer, total
+    # concepts, embed, dense, bm25, fuse, answer, total
+    expect(trainer.locator(".t-bar")).to_have_count(7)
     shot(page, "07-trainer-mode")
     ask(page, "What is the weather forecast for tomorrow?")
     expect(trainer.locator(".t-decision.refused")).to_be_visible()
