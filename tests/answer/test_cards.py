@@ -12,6 +12,9 @@ import yaml
 from assistant.answer.cards import CardIndex, current_hashes, verify_cards
 from assistant.corpus.cards import load_cards, write_reviewed
 from assistant.corpus.documents import CorpusError, load_corpus
+from assistant.index.cache import CachedEmbedder, local_cache
+from assistant.index.embeddings import make_embedder
+from assistant.settings import Settings
 from tests.conftest import FIXTURE_CORPUS, PROJECT_ROOT
 
 
@@ -95,3 +98,17 @@ def test_the_bundled_cards_load_and_cite_sections_of_the_corpus() -> None:
         "genai-briefing-2025",
         "compliance-checks",
     }
+
+
+@pytest.mark.slow
+def test_the_shipped_cards_are_supported_by_their_sections_and_reviewed(tmp_path: Path) -> None:
+    """What `assistant corpus check` holds the cards to: a card sentence its sections do not
+    support, or a cited section edited since the card was reviewed, fails the build."""
+    embedder = make_embedder(Settings.from_env(env={}))
+    cached = CachedEmbedder(embedder, local_cache(tmp_path, embedder))
+    corpus = load_corpus(PROJECT_ROOT / "corpus")
+    cards = load_cards(PROJECT_ROOT / "corpus")
+    assert len(cards) >= 150
+    assert verify_cards(cards, corpus, cached) == []
+    # The shipped vectors hold every sentence the check embeds.
+    assert cached.embedded == 0
