@@ -60,6 +60,7 @@ index: $(VENV)/.installed
 	$(BIN)/assistant index
 
 eval: $(VENV)/.installed-dev
+	$(BIN)/assistant eval --all --report evals/sets.md
 	$(BIN)/assistant eval --report evals/report.md
 	$(BIN)/assistant eval --gold evals/heldout.jsonl --report evals/heldout-report.md
 

@@ -82,7 +82,7 @@ class Settings:
     # Host names the web app answers to (comma-separated; the Host header of every request is
     # checked). Empty: the served host name and localhost.
     allowed_hosts: str = ""
-    # Scale-out (see deploy/README.md): the database of the audit log and feedback (empty: SQLite
+    # Scale-out (see README.md, Scale-out deployment): the database of the audit log and feedback (empty: SQLite
     # files in data_dir; postgresql://... for replicas sharing one), this server's name in audit
     # records (empty: the host name), and the threads answering REST requests at once.
     database_url: str = ""
