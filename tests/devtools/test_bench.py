@@ -81,6 +81,7 @@ def test_bench_smoke_writes_report_and_plot(tmp_path: Path) -> None:
         per_lang=2,
         repeats=1,
         gold=PROJECT_ROOT / "evals" / "gold.jsonl",
+        cold=False,  # a build that embeds everything is tested in tests/index/test_build.py
     )
     report = (tmp_path / "out" / "bench.md").read_text("utf-8")
     for heading in (
@@ -94,6 +95,7 @@ def test_bench_smoke_writes_report_and_plot(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "bench.png").stat().st_size > 5_000
     data = json.loads((tmp_path / "out" / "bench.json").read_text("utf-8"))
     assert set(data["scales"]) == {"1", "3"}
+    assert data["build_x1"]["cold_s"] is None and data["build_x1"]["fresh_s"] > 0
     assert data["scales"]["3"]["chunks"] == 3 * data["scales"]["1"]["chunks"]
     assert (
         data["scales"]["3"]["embedded"] == 0
