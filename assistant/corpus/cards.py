@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from assistant.corpus.documents import LANGS, SECTION_ID_RE, CorpusError
+from assistant.corpus.documents import LANGS, SECTION_ID_RE, YAML_LOADER, CorpusError
 from assistant.text.script import has_control_chars
 
 MIN_ASKS = 6
@@ -124,7 +124,7 @@ def load_cards(corpus_dir: Path) -> list[Card]:
     for path in card_files(corpus_dir):
         source = f"cards/{path.name}"
         try:
-            data = yaml.safe_load(path.read_text("utf-8"))
+            data = yaml.load(path.read_text("utf-8"), Loader=YAML_LOADER)
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             raise CorpusError(f"{source}: not valid YAML ({exc.__class__.__name__})") from None
         if not isinstance(data, list):
@@ -142,7 +142,7 @@ def write_reviewed(corpus_dir: Path, hashes: dict[str, dict[str, str]]) -> int:
     """Record, for each card id in ``hashes``, the content hashes of its cited sections."""
     changed = 0
     for path in card_files(corpus_dir):
-        data = yaml.safe_load(path.read_text("utf-8"))
+        data = yaml.load(path.read_text("utf-8"), Loader=YAML_LOADER)
         touched = False
         for raw in data:
             new = hashes.get(raw.get("id"))

@@ -46,6 +46,10 @@ _SOURCE_TAG_RE = re.compile(r"\s*\{src=([a-z]*)\}\s*$")
 # Notes about the digest itself, kept out of the answerable text: `> [!digest]` then `> ` lines.
 _NOTES_START = "> [!digest]"
 
+# libyaml's safe loader where PyYAML was built with it: the pure-Python one takes seconds
+# over the cards and front matter, and `assistant index` reads them even when nothing changed.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class CorpusError(ValueError):
     """A corpus file that cannot be read as the corpus format; the message names file and line."""
@@ -182,7 +186,7 @@ def split_front_matter(text: str, source: str) -> tuple[dict[str, Any], str, int
     except StopIteration:
         raise CorpusError(f"{source}: front matter is not closed with '---'") from None
     try:
-        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+        meta = yaml.load("\n".join(lines[1:end]), Loader=YAML_LOADER) or {}
     except yaml.YAMLError as exc:
         raise CorpusError(
             f"{source}: front matter is not valid YAML ({exc.__class__.__name__})"

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from assistant.corpus.documents import YAML_LOADER
 from assistant.drafting.common import CJK_SPACE_RE, LANGS
 from assistant.text.script import HAN
 from assistant.text.tokenize import normalise
@@ -19,7 +20,7 @@ from assistant.text.tokenize import normalise
 
 def _load_yaml(name: str) -> dict[str, Any]:
     text = resources.files("assistant").joinpath(f"data/{name}").read_text("utf-8")
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=YAML_LOADER)
 
 
 def _tidy_chinese(value: Any) -> Any:

@@ -52,7 +52,7 @@ from assistant.index.generations import (
     switch_current,
 )
 from assistant.index.snapshot import ask_hash, section_sentences, section_to_json, sentence_hash
-from assistant.index.store import open_client, store_probe, vector_store
+from assistant.index.store import chroma_collection, open_client, store_probe, vector_store
 from assistant.settings import Settings
 from assistant.text.tokenize import tokenize
 
@@ -327,7 +327,7 @@ def _store_answers_as_built(settings: Settings, folder: Path, manifest: dict[str
     try:
         vectors = np.load(folder / "sentence_vectors.npy", allow_pickle=False, mmap_mode="r")
         client = open_client(folder / "chroma", settings.chroma_host, settings.chroma_port)
-        return store_probe(vector_store(client, manifest["collection"]), vectors) == expected
+        return store_probe(chroma_collection(client, manifest["collection"]), vectors) == expected
     except Exception:  # chromadb raises many types for a damaged store
         return False
 

@@ -56,16 +56,24 @@ PROBE_K = 5
 def store_probe(store: Any, vectors: Any) -> list[list[str]]:
     """The chunk ids the store gives back for the first ``PROBES`` of ``vectors``, best first.
     Recorded by the build and compared on load: Chroma rewrites its own files whenever it opens
-    them, so its answers, not its bytes, show that the store is the one that was built."""
-    from llama_index.core.vector_stores.types import VectorStoreQuery
+    them, so its answers, not its bytes, show that the store is the one that was built.
 
+    ``store`` is a Chroma collection or llama-index's ``ChromaVectorStore`` over one (the same
+    ids either way); the collection is asked directly, so that checking an index does not need
+    llama-index imported."""
+    collection = getattr(store, "_collection", store)
     return [
         list(
-            store.query(
-                VectorStoreQuery(
-                    query_embedding=[float(x) for x in vector], similarity_top_k=PROBE_K
-                )
-            ).ids
+            collection.query(
+                query_embeddings=[[float(x) for x in vector]],
+                n_results=PROBE_K,
+                include=[],
+            )["ids"][0]
         )
         for vector in list(vectors)[:PROBES]
     ]
+
+
+def chroma_collection(client: Any, collection: str) -> Any:
+    """The Chroma collection itself (no llama-index), for checks that only query it."""
+    return client.get_collection(collection)
