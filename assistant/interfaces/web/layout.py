@@ -17,8 +17,8 @@ from assistant.interfaces.web.render import (
     panel_placeholder,
     trainer_html,
 )
-from assistant.interfaces.web.style import BRIDGE_JS, FAQ_JS, SUGGEST_JS
-from assistant.interfaces.web.text import EXAMPLES, LANG_CHOICES, t
+from assistant.interfaces.web.style import BRIDGE_JS, FAQ_JS, SUGGEST_JS, page_js
+from assistant.interfaces.web.text import EXAMPLES, GRADIO_WORDS_ZH, LANG_CHOICES, t
 
 
 def header_html(ui: str) -> str:
@@ -176,6 +176,7 @@ def _chat_column(ui: str) -> dict[str, Any]:
         sanitize_html=True,
         layout="bubble",
         placeholder=welcome_html(ui),
+        autoscroll=False,  # the page's script scrolls each new question to the top instead
     )
     c["pii"] = gr.HTML("", elem_id="pii-warning")
     with gr.Row(elem_id="composer"):
@@ -194,7 +195,10 @@ def _chat_column(ui: str) -> dict[str, Any]:
         c["copy"] = gr.Button(t(ui, "copy"), size="sm", elem_id="copy-btn")
         c["clear"] = gr.Button(t(ui, "clear"), size="sm", elem_id="clear-btn")
     c["plain"] = gr.Textbox(visible="hidden", elem_id="answer-plain")
-    with gr.Accordion(t(ui, "comment_label"), open=False, elem_id="comment-box") as accordion:
+    # Hidden until an answer is rated: a comment adds to a rating (wire_feedback shows it).
+    with gr.Accordion(
+        t(ui, "comment_label"), open=False, visible=False, elem_id="comment-box"
+    ) as accordion:
         c["comment"] = gr.Textbox(
             show_label=False, placeholder=t(ui, "comment_placeholder"), lines=2
         )
@@ -428,7 +432,9 @@ def build_page(
                 elem_id="trainer-toggle",
             )
     # Invisible; its script turns clicks on section links anywhere on the page into events.
-    c["bridge"] = gr.HTML("<span></span>", js_on_load=BRIDGE_JS, elem_id="bridge")
+    c["bridge"] = gr.HTML(
+        "<span></span>", js_on_load=BRIDGE_JS + page_js(GRADIO_WORDS_ZH), elem_id="bridge"
+    )
     with gr.Tabs(elem_id="main-tabs") as tabs:
         with gr.Tab(t(ui, "tab_ask"), id="ask", elem_id="ask-tab") as ask_tab, gr.Row():
             with gr.Column(scale=7, elem_id="chat-col"):

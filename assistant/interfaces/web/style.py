@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import gradio as gr
 
 # A deep teal close to the PCPD's own colours, as a full palette for the theme.
@@ -28,18 +30,108 @@ def theme() -> gr.themes.Base:
 
 
 # Anchors such as #cite=<id>@<lang> anywhere on the page (chat, side panel, browse tab) become one
-# event on the hidden bridge component; registered once per page.
+# event on the hidden bridge component; registered once per page. On a narrow screen the panel
+# that will show the section sits below the chat (or the draft): it is scrolled into view, else a
+# tap on a chip would seem to do nothing.
 BRIDGE_JS = """
 if (!window.__pcpdBridge) {
   window.__pcpdBridge = true;
+  const PANELS = {cite: '#side-col', draft: '#draft-side', browse: '#browse-view'};
   document.addEventListener('click', (event) => {
     const link = event.target.closest('a[href^="#cite="], a[href^="#browse="], a[href^="#draft="]');
     if (!link) return;
     event.preventDefault();
-    trigger('select', {ref: link.getAttribute('href').slice(1)});
+    const ref = link.getAttribute('href').slice(1);
+    trigger('select', {ref: ref});
+    const panel = document.querySelector(PANELS[ref.split('=')[0]]);
+    if (panel && !panel.contains(link)) {
+      const top = panel.getBoundingClientRect().top;
+      if (top < 0 || top > window.innerHeight * 0.6) panel.scrollIntoView({block: 'start'});
+    }
   });
 }
 """
+
+
+def page_js(words_zh: dict[str, str]) -> str:
+    """The page's script for what Gradio draws itself, run once per page.
+
+    - Gradio writes some words only in English (the rating buttons' tooltips, the chat's clear
+      button, "Use via API"); ``words_zh`` maps them to Chinese, swapped whenever the interface
+      language is Chinese, and back.
+    - The page's language (``<html lang>``, and the language names in the pickers) follows the
+      interface language, so that screen readers and fonts treat the text as what it is.
+    - A new question is scrolled to the top of the chat, with its answer below it: Gradio's own
+      scrolling pins the bottom and leaves the question cut off above a long answer.
+    """
+    return (
+        "const PCPD_WORDS_ZH = "
+        + json.dumps(words_zh, ensure_ascii=False)
+        + ";\n"
+        + """
+if (!window.__pcpdPage) {
+  window.__pcpdPage = true;
+  const toZh = PCPD_WORDS_ZH;
+  const toEn = Object.fromEntries(Object.entries(toZh).map(([en, zh]) => [zh, en]));
+  const chinese = () => document.querySelector('#ui-lang input:checked')?.value === 'zh-Hant';
+  const swap = (value, table) => (value ? table[value.trim()] : undefined);
+  let asked = 0;
+  const relabel = () => {
+    const zh = chinese();
+    const table = zh ? toZh : toEn;
+    const lang = zh ? 'zh-Hant' : 'en';
+    if (document.documentElement.lang !== lang) document.documentElement.lang = lang;
+    document.querySelectorAll('button[aria-label], button[title]').forEach((button) => {
+      for (const name of ['aria-label', 'title']) {
+        const word = swap(button.getAttribute(name), table);
+        if (word) button.setAttribute(name, word);
+      }
+    });
+    document.querySelectorAll('footer button, footer a').forEach((link) => {
+      for (const node of link.childNodes) {
+        const word = node.nodeType === Node.TEXT_NODE && swap(node.nodeValue, table);
+        if (word) node.nodeValue = word;
+      }
+    });
+    document.querySelectorAll('#ui-lang label, #browse-lang label, #draft-lang label')
+      .forEach((label) => {
+        const name = /[\u3400-\u9fff]/.test(label.textContent) ? 'zh-Hant' : 'en';
+        if (label.lang !== name) label.lang = name;
+      });
+  };
+  // The chat follows its answer as it grows, but never so far that the question leaves the top;
+  // once the reader scrolls the chat themselves, it stays where they put it.
+  let pinned = null;
+  const follow = () => {
+    const wrap = document.querySelector('#chatbot .bubble-wrap');
+    const rows = wrap ? wrap.querySelectorAll('.message-row.user-row') : [];
+    if (rows.length > asked) pinned = rows[rows.length - 1];
+    asked = rows.length;
+    if (!pinned || !pinned.isConnected) return;
+    const top = pinned.getBoundingClientRect().top - wrap.getBoundingClientRect().top;
+    const target = Math.min(wrap.scrollTop + top - 12, wrap.scrollHeight - wrap.clientHeight);
+    if (Math.abs(target - wrap.scrollTop) > 1) wrap.scrollTop = target;
+  };
+  for (const name of ['wheel', 'touchstart', 'pointerdown', 'keydown']) {
+    document.addEventListener(name, (event) => {
+      if (event.target.closest && event.target.closest('#chatbot .bubble-wrap')) pinned = null;
+    }, {capture: true, passive: true});
+  }
+  let queued = false;
+  const update = () => {
+    if (queued) return;
+    queued = true;
+    setTimeout(() => { queued = false; relabel(); follow(); }, 20);
+  };
+  new MutationObserver(update).observe(document.body, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label', 'title'],
+  });
+  document.addEventListener('change', update);
+  update();
+}
+"""
+    )
+
 
 FAQ_JS = """
 if (!element.__faqBound) {
@@ -111,6 +203,15 @@ CSS = """
 .chat-welcome h3 { color: var(--ink); margin: 0 0 6px !important; font-size: 1.2rem !important; }
 .chat-welcome p { margin: 0; font-size: 14px; line-height: 1.55; }
 #chatbot { border-radius: 14px; }
+/* The chat's own trash icon sat over the first bubble; "Clear chat" under the box does the same. */
+#chatbot .icon-button-wrapper.top-panel { display: none !important; }
+/* "Wrong citation" is shown beside the thumbs, not only while hovering a flag (a phone cannot). */
+#chatbot .extra-feedback > button.icon-button { display: none; }
+#chatbot .extra-feedback-options { display: flex; position: static; flex-direction: row;
+  padding: 0 0 0 4px; }
+#chatbot .extra-feedback-option { font-size: 12px; padding: 1px 8px; border-radius: 999px;
+  border-color: #e0b4ae; color: #8a1c12; cursor: pointer; }
+#chatbot .extra-feedback-option:hover { background: #fdecea; }
 #chatbot .message-content, #chatbot .prose { font-size: 15px; line-height: 1.6; }
 .answer .lead { margin: 0 0 6px; font-weight: 600; color: var(--ink); }
 .answer ul.claims { margin: 0 0 4px 0; padding-left: 20px; }
@@ -122,9 +223,12 @@ a.cite-num { display: inline-flex; align-items: center; justify-content: center;
   color: var(--brand) !important; font-size: 11px; font-weight: 700; text-decoration: none !important;
   vertical-align: 2px; }
 a.cite-num:hover { background: var(--brand); color: #fff !important; }
-.sources { margin-top: 10px; padding-top: 8px; border-top: 1px dashed var(--line); }
-.sources-label { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted);
-  margin-bottom: 6px; }
+/* The sources are a panel of their own under the answer, so that they do not read as one more
+   claim: a tinted box set apart by a rule and a gap. */
+.sources { margin: 12px -4px 0; padding: 8px 10px 10px; border-top: 2px solid var(--brand-soft);
+  border-radius: 0 0 10px 10px; background: #f3f7f9; }
+.sources-label { font-size: 12px; font-weight: 700; text-transform: uppercase; letter-spacing: .04em;
+  color: var(--brand); margin-bottom: 6px; }
 .chips { display: flex; flex-wrap: wrap; gap: 6px; }
 a.cite-chip { display: inline-flex; align-items: center; gap: 6px; max-width: 100%; padding: 4px 10px 4px 4px;
   border: 1px solid #c9dde3; border-radius: 999px; background: #f5fafb; color: var(--ink) !important;

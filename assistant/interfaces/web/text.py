@@ -395,6 +395,20 @@ TEXT: dict[str, dict[str, str]] = {
     },
 }
 
+# Words that Gradio writes itself, in English only (button tooltips and labels, the footer link):
+# the page's script swaps them when the interface is in Chinese and back again (style.page_js).
+GRADIO_WORDS_ZH: dict[str, str] = {
+    "Like": "讚好",
+    "Liked": "已讚好",
+    "Dislike": "不讚好",
+    "Disliked": "已表示不讚好",
+    "Feedback": "其他意見",
+    "Clear": "清除對話",
+    "Copy": "複製",
+    "Copied": "已複製",
+    "Use via API": "透過 API 使用",
+}
+
 EXAMPLES: dict[str, list[str]] = {
     "en": [
         "Can staff enter customers' personal data into a generative AI tool?",

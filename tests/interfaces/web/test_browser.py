@@ -408,3 +408,89 @@ def test_draft_a_policy_and_a_clause_with_citations_and_downloads(page: Page, ap
     expect(page.locator("#draft-go-clause")).to_have_text("草擬條文")
     expect(view.locator(".draft-kicker")).to_have_text("條文草稿 · 繁體中文")
     expect(view.locator(".clause-h")).to_have_text("加上水印／標籤")
+
+
+def test_comment_box_waits_for_a_rating_and_gradio_words_follow_the_language(
+    page: Page, app_url: str
+) -> None:
+    open_app(page, app_url)
+    comment = page.locator("#comment-box")
+    expect(comment).to_be_hidden()  # nothing to comment on before a rating
+    ask(page, "Do staff need strong passwords for AI tools?")
+    expect(comment).to_be_hidden()
+    # The wrong-citation flag is a labelled button beside the thumbs, not behind a hover menu.
+    flag = page.locator("#chatbot .extra-feedback-option").last
+    expect(flag).to_be_visible()
+    expect(flag).to_have_text("Wrong citation")
+    expect(page.locator("#chatbot button[aria-label='Like']").last).to_have_attribute(
+        "title", "Like"
+    )
+    page.locator("#ui-lang label", has_text="繁體中文").click()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-Hant")
+    for english, chinese in (("Dislike", "不讚好"), ("Like", "讚好"), ("Feedback", "其他意見")):
+        expect(page.locator(f"#chatbot button[aria-label='{chinese}']").last).to_have_attribute(
+            "title", chinese
+        )
+        expect(page.locator(f"#chatbot button[aria-label='{english}']")).to_have_count(0)
+    expect(page.locator("#chatbot button[aria-label='清除對話']")).to_have_count(1)
+    expect(page.locator("footer")).to_contain_text("透過 API 使用")
+    expect(page.locator("footer")).not_to_contain_text("Use via API")
+    expect(flag).to_have_text("引用有誤")
+    expect(page.locator("#ui-lang label", has_text="English")).to_have_attribute("lang", "en")
+    # A thumbs-down opens the comment box, ready to type in.
+    page.locator("#chatbot button[aria-label='不讚好']").last.click()
+    expect(page.get_by_text("評分已儲存")).to_be_visible()
+    expect(comment).to_be_visible()
+    expect(comment.locator("textarea")).to_be_visible()
+    expect(comment).to_contain_text("想就剛才的評分補充甚麼嗎")
+    shot(page, "16-rated-comment-box-chinese")
+    page.locator("#ui-lang label", has_text="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#chatbot button[aria-label='Like']").last).to_have_attribute(
+        "title", "Like"
+    )
+    expect(page.locator("footer")).to_contain_text("Use via API")
+    # Clearing the chat clears the ratings with it, and the box goes away.
+    page.locator("#clear-btn").click()
+    expect(comment).to_be_hidden()
+
+
+def test_a_thumbs_up_shows_the_comment_box_closed(page: Page, app_url: str) -> None:
+    open_app(page, app_url)
+    ask(page, "Do staff need strong passwords for AI tools?")
+    page.locator("#chatbot button[aria-label='Like']").last.click()
+    comment = page.locator("#comment-box")
+    expect(comment).to_be_visible()
+    expect(comment.locator("textarea")).to_be_hidden()
+
+
+def test_the_latest_question_stays_in_view_above_its_answer(page: Page, app_url: str) -> None:
+    open_app(page, app_url)
+    for question in (
+        "Do staff need strong passwords for AI tools?",
+        "Which devices may staff use with generative AI tools?",
+        "What security measures should staff follow when using AI tools?",
+    ):
+        answer = ask(page, question)
+        bubble = page.locator("#chatbot .message-row.user-row").last
+        expect(bubble).to_contain_text(question)
+        page.wait_for_timeout(100)  # the page's script scrolls after the chat redraws
+        log = page.locator("#chatbot .bubble-wrap").bounding_box()
+        top = bubble.bounding_box()
+        assert log and top and top["y"] >= log["y"], "the question is cut off at the top"
+        # The chat followed the answer down: all of it shows, or the question heads the chat.
+        end = answer.bounding_box()
+        assert end
+        fits = end["y"] + end["height"] <= log["y"] + log["height"] + 1
+        assert fits or top["y"] <= log["y"] + 24, "the answer was left below the fold"
+    # Gradio's own trash icon used to sit over the top bubble; "Clear chat" does its job.
+    expect(page.locator("#chatbot .icon-button-wrapper.top-panel button")).to_be_hidden()
+    # The sources are set apart from the claims: a gap and their own tinted box.
+    claims = answer.locator("ul.claims").bounding_box()
+    sources = answer.locator(".sources")
+    box = sources.bounding_box()
+    assert claims and box and box["y"] >= claims["y"] + claims["height"] + 8
+    background = sources.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert background not in ("rgba(0, 0, 0, 0)", "transparent")
+    assert answer.evaluate("e => getComputedStyle(e).backgroundColor") != background
+    shot(page, "17-chat-question-in-view")
