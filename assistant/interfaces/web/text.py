@@ -416,11 +416,12 @@ EXAMPLES: dict[str, list[str]] = {
         "Do we need consent to train an AI model on customer data?",
         "How should we decide the level of human oversight for an AI system?",
     ],
+    # Cantonese throughout, as staff type their questions (the FAQ keeps the guidance's register).
     "zh-Hant": [
         "員工可唔可以將客戶嘅個人資料輸入生成式AI工具？",
-        "公司有關員工使用生成式AI的政策應該包括甚麼？",
-        "用客戶資料訓練AI模型需要取得同意嗎？",
-        "應如何決定AI系統需要多少人為監督？",
+        "公司嘅員工生成式AI政策要包括啲咩？",
+        "用客戶資料訓練AI模型，使唔使先攞客戶同意？",
+        "AI系統要幾多人手監督，點樣決定？",
     ],
 }
 

@@ -28,7 +28,7 @@ from assistant.interfaces.web.render import (
     toc_html,
     trainer_html,
 )
-from assistant.interfaces.web.text import DRAFT_EXAMPLES, t
+from assistant.interfaces.web.text import DRAFT_EXAMPLES, EXAMPLES, t
 
 URL = "https://example.org/checklist-en.pdf"
 
@@ -559,3 +559,13 @@ def test_the_line_about_gaps_is_in_the_drafts_language_not_the_pages() -> None:
 def test_draft_placeholder_is_in_the_interface_language() -> None:
     html = draft_placeholder("zh-Hant")
     assert t("zh-Hant", "draft_empty_title") in html and t("zh-Hant", "draft_empty") in html
+
+
+# Words only written Chinese uses, and words only Cantonese uses.
+WRITTEN = re.compile("的|嗎|甚麼|如何|應該|需要|是否")
+CANTONESE = re.compile("唔|嘅|咩|啲|點|使|係|邊|咁|攞|幾多")
+
+
+@pytest.mark.parametrize("question", EXAMPLES["zh-Hant"])
+def test_the_chinese_example_questions_are_all_in_cantonese(question: str) -> None:
+    assert CANTONESE.search(question) and not WRITTEN.search(question)
