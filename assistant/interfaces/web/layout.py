@@ -20,6 +20,10 @@ from assistant.interfaces.web.render import (
 from assistant.interfaces.web.style import BRIDGE_JS, FAQ_JS, SUGGEST_JS, page_js
 from assistant.interfaces.web.text import EXAMPLES, GRADIO_WORDS_ZH, LANG_CHOICES, t
 
+# Tabs that do not fit wrap onto a second row: Gradio's default hides them behind a "…" menu,
+# which on a phone hides the Draft tab.
+WRAP = "wrap"
+
 
 def header_html(ui: str) -> str:
     return (
@@ -209,7 +213,7 @@ def _chat_column(ui: str) -> dict[str, Any]:
 
 def _side_tabs(ui: str) -> dict[str, Any]:
     c: dict[str, Any] = {}
-    with gr.Tabs(elem_id="side-tabs") as side_tabs:
+    with gr.Tabs(elem_id="side-tabs", overflow_behavior=WRAP) as side_tabs:
         with gr.Tab(t(ui, "panel_title"), id="source") as source_tab:
             c["source"] = gr.Markdown(panel_placeholder(ui), elem_id="source-view")
         with gr.Tab(t(ui, "trainer_title"), id="trainer", visible=False) as trainer_tab:
@@ -332,7 +336,7 @@ def _draft(ui: str) -> dict[str, Any]:
     c["draft_title"] = gr.HTML(title_html(ui, "draft_title", "draft_hint"))
     with gr.Row(equal_height=False):
         with gr.Column(scale=7, elem_id="draft-col"):
-            with gr.Tabs(elem_id="draft-modes") as modes:
+            with gr.Tabs(elem_id="draft-modes", overflow_behavior=WRAP) as modes:
                 with gr.Tab(t(ui, "draft_mode_policy"), id="policy") as policy_tab:
                     with gr.Row(elem_id="draft-org-row"):
                         fields["org"] = gr.Textbox(
@@ -398,7 +402,7 @@ def _draft(ui: str) -> dict[str, Any]:
             )
         with (
             gr.Column(scale=5, elem_id="draft-side"),
-            gr.Tabs(elem_id="draft-side-tabs"),
+            gr.Tabs(elem_id="draft-side-tabs", overflow_behavior=WRAP),
             gr.Tab(t(ui, "panel_title"), id="draft-source-tab") as source_tab,
         ):
             c["draft_source"] = gr.Markdown(draft_panel_placeholder(ui), elem_id="draft-source")
@@ -435,7 +439,7 @@ def build_page(
     c["bridge"] = gr.HTML(
         "<span></span>", js_on_load=BRIDGE_JS + page_js(GRADIO_WORDS_ZH), elem_id="bridge"
     )
-    with gr.Tabs(elem_id="main-tabs") as tabs:
+    with gr.Tabs(elem_id="main-tabs", overflow_behavior=WRAP) as tabs:
         with gr.Tab(t(ui, "tab_ask"), id="ask", elem_id="ask-tab") as ask_tab, gr.Row():
             with gr.Column(scale=7, elem_id="chat-col"):
                 c.update(_chat_column(ui))

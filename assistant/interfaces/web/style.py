@@ -123,6 +123,18 @@ if (!window.__pcpdPage) {
     queued = true;
     setTimeout(() => { queued = false; relabel(); follow(); }, 20);
   };
+  // On a phone the question box's autofocus scrolls the header and tabs away (and may open the
+  // keyboard) before anything was read: undo it once, unless the reader has started typing.
+  if (window.matchMedia('(max-width: 820px)').matches) {
+    const unfocus = () => {
+      const box = document.querySelector('#question textarea');
+      if (box && document.activeElement === box && !box.value) {
+        box.blur();
+        window.scrollTo(0, 0);
+      }
+    };
+    for (const ms of [100, 600, 1500]) setTimeout(unfocus, ms);
+  }
   new MutationObserver(update).observe(document.body, {
     subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label', 'title'],
   });
@@ -449,4 +461,42 @@ p.cov-summary { margin: 0 0 8px !important; font-size: 14px; }
 #draft-view table.cov .status { margin-left: 0; }
 .app-footer { color: var(--muted); font-size: 12.5px; text-align: center; padding: 6px 0 10px; }
 @media (max-width: 900px) { #side-col, #draft-side { position: static; } }
+
+/* Gradio's page margin (32px a side) is outside what rules inside @media can reach (it scopes them
+   below it), so this top-level rule narrows it on its own: 10px below 820px, 32px above. */
+.gradio-container .main.app { padding-left: clamp(10px, calc((100vw - 820px) * 100), 32px) !important;
+  padding-right: clamp(10px, calc((100vw - 820px) * 100), 32px) !important; }
+
+/* Phones and small tablets: a one-line header, the controls on one row, nothing wider than the
+   screen. */
+@media (max-width: 820px) {
+  #topbar { flex-direction: column; align-items: stretch; gap: 4px; padding-top: 2px; }
+  #topbar > * { width: 100%; min-width: 0 !important; }
+  #controls > .form { min-width: 0 !important; align-items: center; }
+  #controls .block { padding: 4px 8px !important; min-width: 0 !important; }
+  /* The language picker's caption is read out, not shown: the two language names say enough. */
+  #ui-lang > [data-testid="block-info"] { position: absolute; width: 1px; height: 1px;
+    overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+  #ui-lang { flex: 0 0 auto !important; width: auto !important; }
+  #ui-lang .wrap { flex-wrap: nowrap; gap: 4px; }
+  #ui-lang label { padding: 4px 8px !important; white-space: nowrap; flex-shrink: 0; }
+  #controls > .form { flex-wrap: nowrap; gap: 4px; background: none !important; border: none !important; }
+  #trainer-toggle { display: flex; align-items: center; flex: 1 1 auto !important;
+    width: auto !important; }
+  #trainer-toggle .info-text { display: none; }
+  .app-header { gap: 10px; }
+  .app-header .brand-mark { width: 34px; height: 34px; border-radius: 9px; font-size: 17px; }
+  .app-header h1 { font-size: 1.1rem; }
+  .app-header p { display: none; }
+  .offline-note { margin-top: 1px; font-size: .72rem; }
+  #main-tabs > .tab-wrapper button, #side-tabs > .tab-wrapper button { padding-left: 10px;
+    padding-right: 10px; }
+  #source-view, #trainer-view { max-height: none; }
+  .draft-doc { padding: 14px 12px; }
+  #draft-form .draft-area .row > * { min-width: min(240px, 100%) !important; }
+  .draft-chip .sec { max-width: 180px; }
+  .t-bar { grid-template-columns: 96px 1fr 60px; }
+  #trainer-view table.t-hits { display: block; overflow-x: auto; }
+  #draft-view table.cov { display: block; overflow-x: auto; }
+}
 """

@@ -494,3 +494,86 @@ def test_the_latest_question_stays_in_view_above_its_answer(page: Page, app_url:
     assert background not in ("rgba(0, 0, 0, 0)", "transparent")
     assert answer.evaluate("e => getComputedStyle(e).backgroundColor") != background
     shot(page, "17-chat-question-in-view")
+
+
+SMALL_SCREENS = {"phone": {"width": 390, "height": 844}, "tablet": {"width": 768, "height": 1024}}
+# Elements reaching past the right edge, leaving out those inside a box that scrolls or clips
+# sideways (a wide table in its own scroller is fine; the page scrolling sideways is not).
+WIDER_THAN_SCREEN_JS = """
+() => [...document.querySelectorAll('body *')].filter((e) => {
+  const box = e.getBoundingClientRect();
+  if (box.width === 0 || box.height === 0 || box.right <= innerWidth + 1) return false;
+  for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+    const x = getComputedStyle(p).overflowX;
+    if (x !== 'visible' && p.getBoundingClientRect().right <= innerWidth + 1) return false;
+  }
+  return getComputedStyle(e).visibility !== 'hidden';
+}).slice(0, 5).map((e) => `${e.tagName}#${e.id}.${e.className} right=${e.getBoundingClientRect().right}`)
+"""
+
+
+def assert_fits_the_screen(page: Page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.evaluate(WIDER_THAN_SCREEN_JS) == []
+
+
+@pytest.fixture(params=list(SMALL_SCREENS))
+def small_page(request: pytest.FixtureRequest, browser: Any) -> Iterator[tuple[str, Page]]:
+    context = browser.new_context(
+        viewport=SMALL_SCREENS[request.param], locale="en-GB", has_touch=True, is_mobile=True
+    )
+    try:
+        yield request.param, context.new_page()
+    finally:
+        context.close()
+
+
+def test_small_screens_reach_every_tab_and_bring_the_source_into_view(
+    small_page: tuple[str, Page], app_url: str
+) -> None:
+    device, page = small_page
+    open_app(page, app_url)
+    height = page.viewport_size["height"] if page.viewport_size else 844
+    # A compact header: the tabs start in the top fifth of the screen, none behind a "…" menu.
+    tabs = ("Ask", "Browse & FAQ", "Draft a policy clause")
+    for name in tabs:
+        expect(page.get_by_role("tab", name=name)).to_be_visible()
+        expect(page.get_by_role("tab", name=name)).to_be_in_viewport()
+    expect(page.locator(".overflow-menu:visible")).to_have_count(0)
+    top = page.get_by_role("tab", name="Ask").bounding_box()
+    assert top and top["y"] < height / 5
+    assert (
+        page.evaluate("window.scrollY") == 0
+    )  # the box's autofocus did not scroll the header away
+    assert_fits_the_screen(page)
+    shot(page, f"18-{device}-start")
+    answer = ask(page, "Do staff need strong passwords for AI tools?")
+    assert_fits_the_screen(page)
+    answer.locator("a.cite-chip").first.tap()
+    heading = page.locator("#source-view .src-heading")
+    expect(heading).to_have_text("4 Data security")
+    expect(heading).to_be_in_viewport()
+    assert_fits_the_screen(page)
+    shot(page, f"19-{device}-source-after-chip")
+    page.get_by_role("tab", name="Browse & FAQ").tap()
+    expect(page.locator("#faq a.faq-q").first).to_be_visible()
+    assert_fits_the_screen(page)
+    shot(page, f"20-{device}-browse")
+    page.get_by_role("tab", name="Draft a policy clause").tap()
+    page.fill("#draft-org input", "Acme Trading Ltd")
+    page.locator("#draft-go").tap()
+    view = page.locator("#draft-view")
+    expect(view.locator(".draft-title")).to_be_visible()
+    assert_fits_the_screen(page)
+    view.locator(".clause a.draft-chip").nth(3).tap()
+    panel = page.locator("#draft-source .src-heading")
+    expect(panel).to_be_visible()
+    expect(panel).to_be_in_viewport()
+    shot(page, f"21-{device}-draft-source-after-chip")
+    # In Chinese too: every tab in view, nothing wider than the screen.
+    page.locator("#ui-lang label", has_text="繁體中文").tap()
+    for name in ("提問", "瀏覽及常見問題", "草擬政策條文"):
+        expect(page.get_by_role("tab", name=name)).to_be_visible()
+    page.evaluate("window.scrollTo(0, 0)")
+    assert_fits_the_screen(page)
+    shot(page, f"22-{device}-chinese")
