@@ -26,6 +26,11 @@ def theme() -> gr.themes.Base:
         button_primary_background_fill_hover="*primary_700",
         button_primary_text_color="white",
         body_background_fill="#f6f7f9",
+        # The Soft theme's field captions (primary_500 on primary_100) and hints (slate 400 on
+        # white) fall short of the 4.5:1 contrast WCAG AA asks for small text.
+        block_title_text_color="*primary_700",
+        block_label_text_color="*primary_700",
+        block_info_text_color="*neutral_600",
     )
 
 
@@ -68,13 +73,21 @@ def page_js(words_zh: dict[str, str]) -> str:
         "const PCPD_WORDS_ZH = "
         + json.dumps(words_zh, ensure_ascii=False)
         + ";\n"
-        + """
+        + r"""
 if (!window.__pcpdPage) {
   window.__pcpdPage = true;
   const toZh = PCPD_WORDS_ZH;
   const toEn = Object.fromEntries(Object.entries(toZh).map(([en, zh]) => [zh, en]));
   const chinese = () => document.querySelector('#ui-lang input:checked')?.value === 'zh-Hant';
-  const swap = (value, table) => (value ? table[value.trim()] : undefined);
+  // A whole label ("Like"), or a numbered one ("Select example 2: <question>").
+  const numbered = /^(.+?) (\d+)[:：] ?([\s\S]*)$/;
+  const swap = (value, table) => {
+    if (!value) return undefined;
+    if (table[value.trim()]) return table[value.trim()];
+    const m = value.match(numbered);
+    if (!m || !table[m[1]]) return undefined;
+    return table === toZh ? `${table[m[1]]} ${m[2]}：${m[3]}` : `${table[m[1]]} ${m[2]}: ${m[3]}`;
+  };
   let asked = 0;
   const relabel = () => {
     const zh = chinese();
@@ -93,6 +106,16 @@ if (!window.__pcpdPage) {
         if (word) node.nodeValue = word;
       }
     });
+    // Gradio marks the chat's examples as a list of buttons, which is no list (no list items).
+    document.querySelectorAll('#chatbot .examples[role="list"]').forEach((list) => {
+      list.setAttribute('role', 'group');
+    });
+    // Panels that scroll on their own must take the keyboard's focus, or arrow keys cannot
+    // scroll them (the trainer's tables have no link to tab to).
+    for (const id of ['source-view', 'trainer-view', 'draft-source']) {
+      const panel = document.getElementById(id);
+      if (panel && !panel.hasAttribute('tabindex')) panel.tabIndex = 0;
+    }
     document.querySelectorAll('#ui-lang label, #browse-lang label, #draft-lang label')
       .forEach((label) => {
         const name = /[\u3400-\u9fff]/.test(label.textContent) ? 'zh-Hant' : 'en';
@@ -215,6 +238,9 @@ CSS = """
 .chat-welcome h3 { color: var(--ink); margin: 0 0 6px !important; font-size: 1.2rem !important; }
 .chat-welcome p { margin: 0; font-size: 14px; line-height: 1.55; }
 #chatbot { border-radius: 14px; }
+/* Gradio draws the assistant's messages at 80% opacity, which takes the muted text of the sources
+   below readable contrast; a message still being looked for says so in words instead. */
+#chatbot .md.chatbot.prose { opacity: 1 !important; }
 /* The chat's own trash icon sat over the first bubble; "Clear chat" under the box does the same. */
 #chatbot .icon-button-wrapper.top-panel { display: none !important; }
 /* "Wrong citation" is shown beside the thumbs, not only while hovering a flag (a phone cannot). */
@@ -459,6 +485,9 @@ p.cov-summary { margin: 0 0 8px !important; font-size: 14px; }
 #draft-view table.cov tr.cov-part td { padding-top: 10px; font-weight: 700; color: var(--brand);
   border-bottom: 1px solid var(--line); }
 #draft-view table.cov .status { margin-left: 0; }
+/* Gradio's footer link is slate 400 on the page's grey (2.4:1); top level, since the footer lies
+   outside the part of the page that Gradio scopes custom rules to. */
+footer .show-api, footer a { color: #5f6b7a !important; }
 .app-footer { color: var(--muted); font-size: 12.5px; text-align: center; padding: 6px 0 10px; }
 @media (max-width: 900px) { #side-col, #draft-side { position: static; } }
 

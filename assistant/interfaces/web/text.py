@@ -407,6 +407,8 @@ GRADIO_WORDS_ZH: dict[str, str] = {
     "Copy": "複製",
     "Copied": "已複製",
     "Use via API": "透過 API 使用",
+    # The chat's examples are labelled "Select example 2: <question>".
+    "Select example": "選擇例子",
 }
 
 EXAMPLES: dict[str, list[str]] = {

@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from assistant.drafting import checklist_items
 from assistant.interfaces.web.app import build_app, launch
 from assistant.interfaces.web.service import UIService
+from assistant.interfaces.web.text import EXAMPLES
 from assistant.pipeline import Assistant
 from assistant.retrieval.indexing import build_index
 from assistant.safety.feedback import feedback_path
@@ -577,3 +578,80 @@ def test_small_screens_reach_every_tab_and_bring_the_source_into_view(
     page.evaluate("window.scrollTo(0, 0)")
     assert_fits_the_screen(page)
     shot(page, f"22-{device}-chinese")
+    page.get_by_role("tab", name="提問").tap()
+    assert serious_violations(page) == []
+
+
+def _axe_script() -> Path:
+    """axe-core as shipped by the axe-playwright-python package (the dev extra pins it)."""
+    try:
+        import axe_playwright_python
+    except ImportError:
+        message = "axe-playwright-python is not installed (pip install -e '.[dev]')"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return Path(axe_playwright_python.__file__).parent / "axe.min.js"
+
+
+# Gradio's notification toasts nest a close button inside a focusable header: their markup, not
+# ours, and gone after a few seconds.
+AXE_RUN_JS = """
+async () => {
+  const result = await axe.run({exclude: [['.toast-wrap']]}, {resultTypes: ['violations']});
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' '))}`);
+}
+"""
+
+
+# Gradio fades a panel in when it is redrawn; half-drawn text would fail the contrast check.
+SETTLED_JS = """
+() => [...document.querySelectorAll('.html-container, .prose, .md')]
+  .every((e) => getComputedStyle(e).opacity === '1')
+"""
+
+
+def serious_violations(page: Page) -> list[str]:
+    """What axe-core finds of serious or critical impact on the page once it has settled."""
+    page.wait_for_function(SETTLED_JS)
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(_axe_script()))
+    return page.evaluate(AXE_RUN_JS)
+
+
+def test_no_serious_accessibility_violations_in_either_language(page: Page, app_url: str) -> None:
+    _axe_script()
+    open_app(page, app_url)
+    assert serious_violations(page) == []
+    answer = ask(page, "Do staff need strong passwords for AI tools?")
+    answer.locator("a.cite-chip").first.click()
+    expect(page.locator("#source-view .src-heading")).to_be_visible()
+    page.locator("#trainer-toggle input").check()
+    expect(page.locator("#trainer-view table.t-hits")).to_be_visible()
+    assert serious_violations(page) == []
+    page.locator("#ui-lang label", has_text="繁體中文").click()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-Hant")
+    expect(page.locator("#send-btn")).to_have_text("發送")
+    assert serious_violations(page) == []
+    page.get_by_role("tab", name="瀏覽及常見問題").click()
+    expect(page.locator("#faq a.faq-q").first).to_be_visible()
+    assert serious_violations(page) == []
+    page.get_by_role("tab", name="草擬政策條文").click()
+    page.fill("#draft-org input", "Acme Trading Ltd")
+    page.locator("#draft-go").click()
+    expect(page.locator("#draft-view .draft-title")).to_be_visible()
+    assert serious_violations(page) == []
+
+
+def test_the_chat_examples_are_labelled_in_the_interface_language(page: Page, app_url: str) -> None:
+    open_app(page, app_url)
+    examples = page.locator("#chatbot .examples")
+    expect(examples).to_have_attribute("role", "group")  # Gradio's "list" had no list items
+    first = examples.locator("button.example").first
+    expect(first).to_have_attribute("aria-label", f"Select example 1: {EXAMPLES['en'][0]}")
+    page.locator("#ui-lang label", has_text="繁體中文").click()
+    expect(first).to_have_attribute("aria-label", f"選擇例子 1：{EXAMPLES['zh-Hant'][0]}")
+    page.locator("#ui-lang label", has_text="English").click()
+    expect(first).to_have_attribute("aria-label", f"Select example 1: {EXAMPLES['en'][0]}")
