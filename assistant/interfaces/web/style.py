@@ -62,12 +62,15 @@ def page_js(words_zh: dict[str, str]) -> str:
     """The page's script for what Gradio draws itself, run once per page.
 
     - Gradio writes some words only in English (the rating buttons' tooltips, the chat's clear
-      button, "Use via API"); ``words_zh`` maps them to Chinese, swapped whenever the interface
-      language is Chinese, and back.
+      button, the examples' labels, notification titles, "Use via API"); ``words_zh`` maps them
+      to Chinese, swapped whenever the interface language is Chinese, and back.
     - The page's language (``<html lang>``, and the language names in the pickers) follows the
       interface language, so that screen readers and fonts treat the text as what it is.
-    - A new question is scrolled to the top of the chat, with its answer below it: Gradio's own
-      scrolling pins the bottom and leaves the question cut off above a long answer.
+    - The chat follows a growing answer but keeps its question in view: Gradio's own scrolling
+      pins the bottom and leaves the question cut off above a long answer.
+    - What axe-core finds wrong in Gradio's markup: the examples' list role, scrolling panels
+      that cannot take focus.
+    - On a phone, the question box's autofocus is undone so that the page opens at its header.
     """
     return (
         "const PCPD_WORDS_ZH = "
@@ -100,7 +103,7 @@ if (!window.__pcpdPage) {
         if (word) button.setAttribute(name, word);
       }
     });
-    document.querySelectorAll('footer button, footer a').forEach((link) => {
+    document.querySelectorAll('footer button, footer a, .toast-title').forEach((link) => {
       for (const node of link.childNodes) {
         const word = node.nodeType === Node.TEXT_NODE && swap(node.nodeValue, table);
         if (word) node.nodeValue = word;

@@ -407,6 +407,11 @@ GRADIO_WORDS_ZH: dict[str, str] = {
     "Copy": "複製",
     "Copied": "已複製",
     "Use via API": "透過 API 使用",
+    # Notification titles and their close button.
+    "Info": "提示",
+    "Warning": "注意",
+    "Error": "錯誤",
+    "Close": "關閉",
     # The chat's examples are labelled "Select example 2: <question>".
     "Select example": "選擇例子",
 }

@@ -441,6 +441,7 @@ def test_comment_box_waits_for_a_rating_and_gradio_words_follow_the_language(
     # A thumbs-down opens the comment box, ready to type in.
     page.locator("#chatbot button[aria-label='不讚好']").last.click()
     expect(page.get_by_text("評分已儲存")).to_be_visible()
+    expect(page.locator(".toast-title").last).to_have_text("提示")
     expect(comment).to_be_visible()
     expect(comment.locator("textarea")).to_be_visible()
     expect(comment).to_contain_text("想就剛才的評分補充甚麼嗎")
