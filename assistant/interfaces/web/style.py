@@ -524,6 +524,8 @@ footer .show-api, footer a { color: #5f6b7a !important; }
   #main-tabs > .tab-wrapper button, #side-tabs > .tab-wrapper button { padding-left: 10px;
     padding-right: 10px; }
   #source-view, #trainer-view { max-height: none; }
+  /* The question box stays on the first screen, under a chat that leaves room for it. */
+  #chatbot { height: min(540px, calc(100svh - 330px)) !important; min-height: 300px; }
   .draft-doc { padding: 14px 12px; }
   #draft-form .draft-area .row > * { min-width: min(240px, 100%) !important; }
   .draft-chip .sec { max-width: 180px; }

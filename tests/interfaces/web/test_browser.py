@@ -544,9 +544,9 @@ def test_small_screens_reach_every_tab_and_bring_the_source_into_view(
     expect(page.locator(".overflow-menu:visible")).to_have_count(0)
     top = page.get_by_role("tab", name="Ask").bounding_box()
     assert top and top["y"] < height / 5
-    assert (
-        page.evaluate("window.scrollY") == 0
-    )  # the box's autofocus did not scroll the header away
+    # The box's autofocus did not scroll the header away, and the box is on the first screen.
+    assert page.evaluate("window.scrollY") == 0
+    expect(page.locator("#question textarea")).to_be_in_viewport(ratio=1)
     assert_fits_the_screen(page)
     shot(page, f"18-{device}-start")
     answer = ask(page, "Do staff need strong passwords for AI tools?")
