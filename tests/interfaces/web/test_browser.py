@@ -607,10 +607,12 @@ async () => {
 """
 
 
-# Gradio fades a panel in when it is redrawn; half-drawn text would fail the contrast check.
+# Gradio fades a panel in when it is redrawn, and lays a translucent veil over a component while
+# an event updates it; text seen through either would fail the contrast check.
 SETTLED_JS = """
 () => [...document.querySelectorAll('.html-container, .prose, .md')]
   .every((e) => getComputedStyle(e).opacity === '1')
+  && document.querySelectorAll('[data-testid="status-tracker"]:not(.hide)').length === 0
 """
 
 
