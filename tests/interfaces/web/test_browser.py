@@ -602,23 +602,36 @@ async () => {
   const result = await axe.run({exclude: [['.toast-wrap']]}, {resultTypes: ['violations']});
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' '))}`);
+    .map((v) => `${v.impact} ${v.id}: ` + v.nodes.slice(0, 3)
+      .map((n) => `${n.target.join(' ')} (${n.failureSummary.split('\\n').slice(1).join(' ')})`));
 }
 """
 
 
-# Gradio fades a panel in when it is redrawn, and lays a translucent veil over a component while
-# an event updates it; text seen through either would fail the contrast check.
+# Gradio fades panels and tabs in when they are redrawn, and lays a translucent veil over a
+# component while an event updates it; text seen through either would fail the contrast check.
+# Settled: nothing half-transparent and no veil, for 300 ms in a row.
 SETTLED_JS = """
-() => [...document.querySelectorAll('.html-container, .prose, .md')]
-  .every((e) => getComputedStyle(e).opacity === '1')
-  && document.querySelectorAll('[data-testid="status-tracker"]:not(.hide)').length === 0
+() => {
+  const fading = [...document.querySelectorAll('body *')].some((e) => {
+    const opacity = parseFloat(getComputedStyle(e).opacity);
+    return opacity > 0 && opacity < 1;
+  });
+  const veiled = document.querySelectorAll('[data-testid="status-tracker"]:not(.hide)').length;
+  if (fading || veiled) {
+    window.__settledSince = null;
+    return false;
+  }
+  window.__settledSince = window.__settledSince || performance.now();
+  return performance.now() - window.__settledSince > 300;
+}
 """
 
 
 def serious_violations(page: Page) -> list[str]:
     """What axe-core finds of serious or critical impact on the page once it has settled."""
-    page.wait_for_function(SETTLED_JS)
+    page.evaluate("window.__settledSince = null")
+    page.wait_for_function(SETTLED_JS, polling=100)
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(_axe_script()))
     return page.evaluate(AXE_RUN_JS)
