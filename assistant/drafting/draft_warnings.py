@@ -33,6 +33,8 @@ def collect_warnings(renderer: Renderer) -> list[DraftWarning]:
             if lang == "en"
             else str(texts[code]).format(**kw)
         )
+        # A message may open with what the organisation typed ("client names appear both...").
+        message = message[:1].upper() + message[1:]
         out.append(DraftWarning(code, severity, message, items, citations))
 
     allowed = renderer.allowed

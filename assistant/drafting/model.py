@@ -263,14 +263,29 @@ class PolicyDraft:
             lines.append("")
         return "\n".join(lines).rstrip() + "\n"
 
+    def _author(self) -> str:
+        """The organisation, for the document's properties; "" when it was never named."""
+        defaults = {str(wording(lang)["default_org"]) for lang in ("en", "zh-Hant")}
+        return "" if self.org in defaults else self.org
+
     def to_docx(self, path: str | Path, annotations: bool = True) -> Path:
-        """Write the draft as a Word document (python-docx) and return its path."""
+        """Write the draft as a Word document (python-docx) and return its path.
+
+        Gaps to fill in are highlighted, cited sections link to their official text, and the
+        document's properties name the organisation (python-docx would name itself).
+        """
         from docx import Document as new_document
+        from docx.enum.text import WD_COLOR_INDEX
         from docx.oxml.ns import qn
         from docx.shared import Pt, RGBColor
 
         w = wording(self.lang)
         doc = new_document()
+        properties = doc.core_properties
+        properties.author = properties.last_modified_by = self._author()
+        properties.title = self.title
+        properties.comments = ""
+        properties.language = self.lang
         for style_name in ("Normal", "Title", "Heading 1"):
             rpr = doc.styles[style_name].element.get_or_add_rPr()
             # Word picks the East Asian font separately; without it Chinese falls back unevenly.
@@ -286,15 +301,24 @@ class PolicyDraft:
                 paragraph = doc.add_paragraph()
                 sep = "：" if self.lang == "zh-Hant" else ". "
                 paragraph.add_run(f"{clause.number} {clause.heading}{sep}").bold = True
-                paragraph.add_run(clause.text)
+                for text, gap in _split_gaps(clause.text, clause.placeholders):
+                    run = paragraph.add_run(text)
+                    if gap:  # what is still to be filled in stands out when the file is edited
+                        run.font.highlight_color = WD_COLOR_INDEX.YELLOW
                 if annotations:
-                    cites = self._sep().join(
-                        f"{c.label} ({c.section_id})" for c in clause.citations
-                    )
-                    run = doc.add_paragraph().add_run(f"{w['implements']}{self._colon()}{cites}")
-                    run.italic = True
-                    run.font.size = Pt(8)
-                    run.font.color.rgb = RGBColor(0x59, 0x59, 0x59)
+                    cites = doc.add_paragraph()
+                    pieces = [(f"{w['implements']}{self._colon()}", "")]
+                    for i, c in enumerate(clause.citations):
+                        if i:
+                            pieces.append((self._sep(), ""))
+                        pieces.append((c.label, c.url if c.url.startswith(_WEB) else ""))
+                        pieces.append((f" ({c.section_id})", ""))
+                    for text, url in pieces:
+                        run = _add_link(cites, text, url) if url else cites.add_run(text)
+                        run.italic = True
+                        run.font.size = Pt(8)
+                        if not url:
+                            run.font.color.rgb = RGBColor(0x59, 0x59, 0x59)
         if annotations and self.warnings:
             doc.add_heading(w["warnings_heading"], level=1)
             for warning in self.warnings:
@@ -318,3 +342,44 @@ class PolicyDraft:
         target = Path(path)
         doc.save(str(target))
         return target
+
+
+_WEB = ("https://", "http://")
+
+
+def _split_gaps(text: str, gaps: list[str]) -> list[tuple[str, bool]]:
+    """``text`` as (piece, is a gap) pairs, the gaps being the clause's placeholders."""
+    pieces: list[tuple[str, bool]] = []
+    rest = text
+    while rest:
+        found = [(rest.find(g), g) for g in set(gaps) if g and g in rest]
+        if not found:
+            pieces.append((rest, False))
+            break
+        # The first placeholder in the text; of two starting there, the longer.
+        start, gap = min(found, key=lambda x: (x[0], -len(x[1])))
+        if start:
+            pieces.append((rest[:start], False))
+        pieces.append((gap, True))
+        rest = rest[start + len(gap) :]
+    return pieces
+
+
+def _add_link(paragraph: Any, text: str, url: str) -> Any:
+    """A run of ``text`` inside a hyperlink to ``url`` (python-docx has no call for it)."""
+    from docx.enum.dml import MSO_THEME_COLOR
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.text.run import Run
+
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), paragraph.part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, True))
+    element = OxmlElement("w:r")
+    link.append(element)
+    paragraph._p.append(link)
+    run = Run(element, paragraph)
+    run.text = text
+    run.font.underline = True
+    run.font.color.theme_color = MSO_THEME_COLOR.HYPERLINK
+    return run

@@ -14,6 +14,7 @@ from typing import Any
 import docx
 import pytest
 import yaml
+from docx.enum.text import WD_COLOR_INDEX
 
 from assistant.corpus.documents import Corpus, load_corpus
 from assistant.drafting import (
@@ -396,6 +397,62 @@ def test_docx_export_reads_back_with_the_clauses(tmp_path: Path, corpus: Corpus)
         [table] = document.tables
         assert len(table.rows) == len(draft.coverage) + 1
         assert table.rows[1].cells[1].text == "checklist-2025/1"
+
+
+def test_docx_highlights_gaps_links_citations_and_names_the_organisation(
+    tmp_path: Path, corpus: Corpus
+) -> None:
+    for lang, org in (("en", "Acme Trading Ltd"), ("zh-Hant", "香港示例有限公司")):
+        draft = draft_policy(DraftRequest(org=org, lang=lang), corpus)
+        document = docx.Document(str(draft.to_docx(tmp_path / f"gaps-{lang}.docx")))
+        gaps = {gap for clause in draft.clauses() for gap in clause.placeholders}
+        assert gaps  # a form left empty leaves gaps to fill in
+        highlighted = {
+            run.text
+            for paragraph in document.paragraphs
+            for run in paragraph.runs
+            if run.font.highlight_color == WD_COLOR_INDEX.YELLOW
+        }
+        assert highlighted == gaps
+        # Every cited section with an official web address links to it.
+        links = {(link.text, link.address) for p in document.paragraphs for link in p.hyperlinks}
+        cited = {(c.label, c.url) for c in draft.citations() if c.url.startswith("https://")}
+        assert cited and cited <= links
+        properties = document.core_properties
+        assert properties.author == org and properties.last_modified_by == org
+        assert "python-docx" not in f"{properties.comments} {properties.author}"
+        assert properties.title == draft.title
+        body = "\n".join(p.text for p in document.paragraphs)
+        if lang == "zh-Hant":
+            assert "Text in brackets" not in body and "[to be specified" not in body
+            assert "［待填寫" in body
+
+
+def test_a_clause_without_an_organisation_leaves_the_author_empty(
+    tmp_path: Path, corpus: Corpus
+) -> None:
+    draft = draft_clause("a clause on reporting AI incidents", corpus)
+    document = docx.Document(str(draft.to_docx(tmp_path / "clause.docx")))
+    assert document.core_properties.author == ""
+    assert document.core_properties.last_modified_by == ""
+
+
+def test_warnings_start_with_a_capital_letter_even_when_they_open_with_typed_words(
+    tmp_path: Path, corpus: Corpus
+) -> None:
+    request = DraftRequest(
+        org="Acme",
+        lang="en",
+        public_tools=["ChatGPT"],
+        allowed_input=["client names", "hkid"],
+        prohibited_input=["client names"],
+    )
+    draft = draft_policy(request, corpus)
+    codes = {w.code for w in draft.warnings}
+    assert "input_conflict" in codes
+    assert all(w.message[:1].isupper() for w in draft.warnings)
+    body = [p.text for p in docx.Document(str(draft.to_docx(tmp_path / "w.docx"))).paragraphs]
+    assert any(line.endswith(")") and ": Client names appear both" in line for line in body)
 
 
 # ---------------------------------------------------------------- polish

@@ -307,10 +307,12 @@ def wire_chat_actions(views: Views, page: Page, s: Session) -> None:
     def reset(ui: str) -> tuple:
         ui = ui_lang(ui)
         placeholder = panel_placeholder(ui)
-        return [], [], {}, None, "", views.trace(None, ui), placeholder, None, "", {}
+        # The rated answers are gone with the chat, so is the box for commenting on a rating.
+        hidden = gr.Accordion(visible=False, open=False)
+        return [], [], {}, None, "", views.trace(None, ui), placeholder, None, "", {}, None, hidden
 
     reset_out = [page.chatbot, s.history, s.turns, s.last, page.plain, page.trainer_view]
-    reset_out += [page.source, s.shown, page.pii, s.quotes]
+    reset_out += [page.source, s.shown, page.pii, s.quotes, s.feedback_id, page.comment_acc]
     page.clear.click(reset, page.lang, reset_out, **PRIVATE)
     page.chatbot.clear(reset, page.lang, reset_out, **PRIVATE)
     page.copy.click(copied, [page.plain, page.lang], None, js=COPY_JS, **PRIVATE)
@@ -328,15 +330,17 @@ def wire_feedback(svc: UIService, page: Page, s: Session) -> None:
         ratings = {True: "up", False: "down"}
         rating = "wrong_citation" if data.liked in WRONG_CITATION else ratings.get(data.liked)
         if turn is None or rating is None:
-            return gr.skip()
+            return gr.skip(), gr.skip()
         try:
             row = svc.record_feedback(turn, rating)
         except (FeedbackError, FeedbackUnavailable) as exc:
             # The chat goes on; the reader learns the rating was not kept, and why.
             gr.Warning(str(exc))
-            return gr.skip()
+            return gr.skip(), gr.skip()
         gr.Info(t(ui_lang(ui), "feedback_saved"))
-        return row
+        # The comment box appears with the first rating; a complaint is when a reader has
+        # something to say, so it opens for anything but a thumbs-up.
+        return row, gr.Accordion(visible=True, open=rating != "up")
 
     def add_comment(text: str, row: int | None, ui: str) -> Any:
         ui = ui_lang(ui)
@@ -353,7 +357,7 @@ def wire_feedback(svc: UIService, page: Page, s: Session) -> None:
         gr.Info(t(ui, "comment_saved"))
         return ""
 
-    page.chatbot.like(rate, [s.turns, page.lang], s.feedback_id, **PRIVATE)
+    page.chatbot.like(rate, [s.turns, page.lang], [s.feedback_id, page.comment_acc], **PRIVATE)
     page.comment_btn.click(
         add_comment, [page.comment, s.feedback_id, page.lang], page.comment, **PRIVATE
     )

@@ -17,8 +17,12 @@ from assistant.interfaces.web.render import (
     panel_placeholder,
     trainer_html,
 )
-from assistant.interfaces.web.style import BRIDGE_JS, FAQ_JS, SUGGEST_JS
-from assistant.interfaces.web.text import EXAMPLES, LANG_CHOICES, t
+from assistant.interfaces.web.style import BRIDGE_JS, FAQ_JS, SUGGEST_JS, page_js
+from assistant.interfaces.web.text import EXAMPLES, GRADIO_WORDS_ZH, LANG_CHOICES, t
+
+# Tabs that do not fit wrap onto a second row: Gradio's default hides them behind a "…" menu,
+# which on a phone hides the Draft tab.
+WRAP = "wrap"
 
 
 def header_html(ui: str) -> str:
@@ -176,6 +180,7 @@ def _chat_column(ui: str) -> dict[str, Any]:
         sanitize_html=True,
         layout="bubble",
         placeholder=welcome_html(ui),
+        autoscroll=False,  # the page's script scrolls each new question to the top instead
     )
     c["pii"] = gr.HTML("", elem_id="pii-warning")
     with gr.Row(elem_id="composer"):
@@ -194,7 +199,10 @@ def _chat_column(ui: str) -> dict[str, Any]:
         c["copy"] = gr.Button(t(ui, "copy"), size="sm", elem_id="copy-btn")
         c["clear"] = gr.Button(t(ui, "clear"), size="sm", elem_id="clear-btn")
     c["plain"] = gr.Textbox(visible="hidden", elem_id="answer-plain")
-    with gr.Accordion(t(ui, "comment_label"), open=False, elem_id="comment-box") as accordion:
+    # Hidden until an answer is rated: a comment adds to a rating (wire_feedback shows it).
+    with gr.Accordion(
+        t(ui, "comment_label"), open=False, visible=False, elem_id="comment-box"
+    ) as accordion:
         c["comment"] = gr.Textbox(
             show_label=False, placeholder=t(ui, "comment_placeholder"), lines=2
         )
@@ -205,7 +213,7 @@ def _chat_column(ui: str) -> dict[str, Any]:
 
 def _side_tabs(ui: str) -> dict[str, Any]:
     c: dict[str, Any] = {}
-    with gr.Tabs(elem_id="side-tabs") as side_tabs:
+    with gr.Tabs(elem_id="side-tabs", overflow_behavior=WRAP) as side_tabs:
         with gr.Tab(t(ui, "panel_title"), id="source") as source_tab:
             c["source"] = gr.Markdown(panel_placeholder(ui), elem_id="source-view")
         with gr.Tab(t(ui, "trainer_title"), id="trainer", visible=False) as trainer_tab:
@@ -328,7 +336,7 @@ def _draft(ui: str) -> dict[str, Any]:
     c["draft_title"] = gr.HTML(title_html(ui, "draft_title", "draft_hint"))
     with gr.Row(equal_height=False):
         with gr.Column(scale=7, elem_id="draft-col"):
-            with gr.Tabs(elem_id="draft-modes") as modes:
+            with gr.Tabs(elem_id="draft-modes", overflow_behavior=WRAP) as modes:
                 with gr.Tab(t(ui, "draft_mode_policy"), id="policy") as policy_tab:
                     with gr.Row(elem_id="draft-org-row"):
                         fields["org"] = gr.Textbox(
@@ -394,7 +402,7 @@ def _draft(ui: str) -> dict[str, Any]:
             )
         with (
             gr.Column(scale=5, elem_id="draft-side"),
-            gr.Tabs(elem_id="draft-side-tabs"),
+            gr.Tabs(elem_id="draft-side-tabs", overflow_behavior=WRAP),
             gr.Tab(t(ui, "panel_title"), id="draft-source-tab") as source_tab,
         ):
             c["draft_source"] = gr.Markdown(draft_panel_placeholder(ui), elem_id="draft-source")
@@ -428,8 +436,10 @@ def build_page(
                 elem_id="trainer-toggle",
             )
     # Invisible; its script turns clicks on section links anywhere on the page into events.
-    c["bridge"] = gr.HTML("<span></span>", js_on_load=BRIDGE_JS, elem_id="bridge")
-    with gr.Tabs(elem_id="main-tabs") as tabs:
+    c["bridge"] = gr.HTML(
+        "<span></span>", js_on_load=BRIDGE_JS + page_js(GRADIO_WORDS_ZH), elem_id="bridge"
+    )
+    with gr.Tabs(elem_id="main-tabs", overflow_behavior=WRAP) as tabs:
         with gr.Tab(t(ui, "tab_ask"), id="ask", elem_id="ask-tab") as ask_tab, gr.Row():
             with gr.Column(scale=7, elem_id="chat-col"):
                 c.update(_chat_column(ui))

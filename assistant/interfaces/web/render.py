@@ -16,7 +16,7 @@ from typing import Any
 from assistant.answer.model import AI_SECURITY_HOTLINE, MESSAGES, PCPD_ENQUIRY_LINE
 from assistant.corpus.documents import LANGS, SECTION_ID_RE, Section
 from assistant.interfaces.web.text import DRAFT_EXAMPLES, FAQ, t
-from assistant.text.script import split_sentences, strip_markdown
+from assistant.text.script import detect_lang, split_sentences, strip_markdown
 
 CITE = "cite"  # opens a section in the Ask tab's side panel
 BROWSE = "browse"  # opens a section in the Browse tab
@@ -239,9 +239,15 @@ def draft_panel_placeholder(ui: str) -> str:
     return panel_placeholder(ui, "draft_panel_empty", "draft_tip")
 
 
+def lang_attr(text: str) -> str:
+    """`` lang="zh-Hant"`` for Chinese text, else "": the page is marked up in the interface's
+    language, and Chinese inside an English page needs saying so (screen readers, fonts)."""
+    return ' lang="zh-Hant"' if detect_lang(text) == "zh-Hant" else ""
+
+
 def message_html(text: str) -> str:
     """A message typed by the user, shown exactly as text."""
-    return f'<div class="user-text">{esc(text).replace(chr(10), "<br>")}</div>'
+    return f'<div class="user-text"{lang_attr(text)}>{esc(text).replace(chr(10), "<br>")}</div>'
 
 
 def notice_html(text: str, kind: str = "error") -> str:
@@ -276,19 +282,20 @@ def answer_steps(
     section ids that become links when a quoted sentence mentions them.
     """
     lang = answer["lang"] if answer.get("lang") in MESSAGES else "en"
+    tag = f' lang="{esc(lang)}"'
     head = warning_html(answer.get("warnings", []))
     if answer.get("refused"):
         sentences = split_sentences(answer["answer"]) or [answer["answer"]]
         steps = []
         for k in range(1, len(sentences) + 1):
             body = _HOTLINES_RE.sub(r"<strong>\1</strong>", esc(join_text(sentences[:k])))
-            steps.append(f'<div class="answer refused">{head}<p>{body}</p></div>')
+            steps.append(f'<div class="answer refused"{tag}>{head}<p>{body}</p></div>')
         return steps
     citations = {c["n"]: c for c in answer.get("citations", [])}
     card = answer.get("card")
     lead = f'<p class="lead short-answer">{esc(MESSAGES[lang]["short_answer"])}</p>' if card else ""
     items: list[str] = []
-    steps = [f'<div class="answer">{head}{lead}</div>']
+    steps = [f'<div class="answer"{tag}>{head}{lead}</div>']
     for sentence, number in answer.get("sentences", []):
         citation = citations.get(number)
         mark = ""
@@ -300,7 +307,7 @@ def answer_steps(
         text = inline(sentence, CITE, lang, known_ids or set())
         items.append(f"<li>{text}{mark}</li>")
         steps.append(
-            f'<div class="answer">{head}{lead}<ul class="claims">{"".join(items)}</ul></div>'
+            f'<div class="answer"{tag}>{head}{lead}<ul class="claims">{"".join(items)}</ul></div>'
         )
     chips = "".join(
         chip(n, c, labels.get(c["section_id"], c.get("title", "")))
@@ -311,7 +318,7 @@ def answer_steps(
         f'<div class="chips">{chips}</div></div>'
     )
     steps.append(
-        f'<div class="answer">{head}{lead}<ul class="claims">{"".join(items)}</ul>{sources}</div>'
+        f'<div class="answer"{tag}>{head}{lead}<ul class="claims">{"".join(items)}</ul>{sources}</div>'
     )
     return steps
 
@@ -408,7 +415,8 @@ def faq_html(ui: str) -> str:
     for topic, questions in FAQ.get(ui, FAQ["en"]):
         links = "".join(f'<li><a class="faq-q" href="#ask">{esc(q)}</a></li>' for q in questions)
         cards.append(f'<div class="faq-card"><h4>{esc(topic)}</h4><ul>{links}</ul></div>')
-    return f'<div class="faq-grid">{"".join(cards)}</div>'
+    lang = ui if ui in FAQ else "en"
+    return f'<div class="faq-grid" lang="{esc(lang)}">{"".join(cards)}</div>'
 
 
 def toc_html(sections: Sequence[Section], current: str | None) -> str:
@@ -479,7 +487,7 @@ def draft_placeholder(ui: str) -> str:
 def draft_suggestions(ui: str) -> str:
     """Example requests for one clause; the Draft tab's script puts a selected one in the box."""
     links = "".join(
-        f'<a class="suggest" href="#">{esc(text)}</a>'
+        f'<a class="suggest" href="#"{lang_attr(text)}>{esc(text)}</a>'
         for text in DRAFT_EXAMPLES.get(ui, DRAFT_EXAMPLES["en"])
     )
     return f'<div class="draft-suggest"><span>{esc(t(ui, "draft_try"))}</span>{links}</div>'
@@ -599,7 +607,8 @@ def draft_html(data: dict[str, Any], ui: str, known_ids: set[str]) -> str:
     gaps = any(c.get("placeholders") for p in data.get("parts", []) for c in p.get("clauses", []))
     note = esc(data.get("note", ""))
     if gaps:
-        note += f' <span class="gap-text">{esc(t(ui, "draft_gaps"))}</span>'
+        # Part of the draft, not of the page: in the draft's language, like the note before it.
+        note += f' <span class="gap-text">{esc(t(lang, "draft_gaps"))}</span>'
     out.append(f'<div class="draft-note">{note}</div></div>')
     out.append(_draft_warnings(data, ui, known_ids))
     for part in data.get("parts", []):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import gradio as gr
 
 # A deep teal close to the PCPD's own colours, as a full palette for the theme.
@@ -24,22 +26,150 @@ def theme() -> gr.themes.Base:
         button_primary_background_fill_hover="*primary_700",
         button_primary_text_color="white",
         body_background_fill="#f6f7f9",
+        # The Soft theme's field captions (primary_500 on primary_100) and hints (slate 400 on
+        # white) fall short of the 4.5:1 contrast WCAG AA asks for small text.
+        block_title_text_color="*primary_700",
+        block_label_text_color="*primary_700",
+        block_info_text_color="*neutral_600",
     )
 
 
 # Anchors such as #cite=<id>@<lang> anywhere on the page (chat, side panel, browse tab) become one
-# event on the hidden bridge component; registered once per page.
+# event on the hidden bridge component; registered once per page. On a narrow screen the panel
+# that will show the section sits below the chat (or the draft): it is scrolled into view, else a
+# tap on a chip would seem to do nothing.
 BRIDGE_JS = """
 if (!window.__pcpdBridge) {
   window.__pcpdBridge = true;
+  const PANELS = {cite: '#side-col', draft: '#draft-side', browse: '#browse-view'};
   document.addEventListener('click', (event) => {
     const link = event.target.closest('a[href^="#cite="], a[href^="#browse="], a[href^="#draft="]');
     if (!link) return;
     event.preventDefault();
-    trigger('select', {ref: link.getAttribute('href').slice(1)});
+    const ref = link.getAttribute('href').slice(1);
+    trigger('select', {ref: ref});
+    const panel = document.querySelector(PANELS[ref.split('=')[0]]);
+    if (panel && !panel.contains(link)) {
+      const top = panel.getBoundingClientRect().top;
+      if (top < 0 || top > window.innerHeight * 0.6) panel.scrollIntoView({block: 'start'});
+    }
   });
 }
 """
+
+
+def page_js(words_zh: dict[str, str]) -> str:
+    """The page's script for what Gradio draws itself, run once per page.
+
+    - Gradio writes some words only in English (the rating buttons' tooltips, the chat's clear
+      button, the examples' labels, notification titles, "Use via API"); ``words_zh`` maps them
+      to Chinese, swapped whenever the interface language is Chinese, and back.
+    - The page's language (``<html lang>``, and the language names in the pickers) follows the
+      interface language, so that screen readers and fonts treat the text as what it is.
+    - The chat follows a growing answer but keeps its question in view: Gradio's own scrolling
+      pins the bottom and leaves the question cut off above a long answer.
+    - What axe-core finds wrong in Gradio's markup: the examples' list role, scrolling panels
+      that cannot take focus.
+    - On a phone, the question box's autofocus is undone so that the page opens at its header.
+    """
+    return (
+        "const PCPD_WORDS_ZH = "
+        + json.dumps(words_zh, ensure_ascii=False)
+        + ";\n"
+        + r"""
+if (!window.__pcpdPage) {
+  window.__pcpdPage = true;
+  const toZh = PCPD_WORDS_ZH;
+  const toEn = Object.fromEntries(Object.entries(toZh).map(([en, zh]) => [zh, en]));
+  const chinese = () => document.querySelector('#ui-lang input:checked')?.value === 'zh-Hant';
+  // A whole label ("Like"), or a numbered one ("Select example 2: <question>").
+  const numbered = /^(.+?) (\d+)[:：] ?([\s\S]*)$/;
+  const swap = (value, table) => {
+    if (!value) return undefined;
+    if (table[value.trim()]) return table[value.trim()];
+    const m = value.match(numbered);
+    if (!m || !table[m[1]]) return undefined;
+    return table === toZh ? `${table[m[1]]} ${m[2]}：${m[3]}` : `${table[m[1]]} ${m[2]}: ${m[3]}`;
+  };
+  let asked = 0;
+  const relabel = () => {
+    const zh = chinese();
+    const table = zh ? toZh : toEn;
+    const lang = zh ? 'zh-Hant' : 'en';
+    if (document.documentElement.lang !== lang) document.documentElement.lang = lang;
+    document.querySelectorAll('button[aria-label], button[title]').forEach((button) => {
+      for (const name of ['aria-label', 'title']) {
+        const word = swap(button.getAttribute(name), table);
+        if (word) button.setAttribute(name, word);
+      }
+    });
+    document.querySelectorAll('footer button, footer a, .toast-title').forEach((link) => {
+      for (const node of link.childNodes) {
+        const word = node.nodeType === Node.TEXT_NODE && swap(node.nodeValue, table);
+        if (word) node.nodeValue = word;
+      }
+    });
+    // Gradio marks the chat's examples as a list of buttons, which is no list (no list items).
+    document.querySelectorAll('#chatbot .examples[role="list"]').forEach((list) => {
+      list.setAttribute('role', 'group');
+    });
+    // Panels that scroll on their own must take the keyboard's focus, or arrow keys cannot
+    // scroll them (the trainer's tables have no link to tab to).
+    for (const id of ['source-view', 'trainer-view', 'draft-source']) {
+      const panel = document.getElementById(id);
+      if (panel && !panel.hasAttribute('tabindex')) panel.tabIndex = 0;
+    }
+    document.querySelectorAll('#ui-lang label, #browse-lang label, #draft-lang label')
+      .forEach((label) => {
+        const name = /[\u3400-\u9fff]/.test(label.textContent) ? 'zh-Hant' : 'en';
+        if (label.lang !== name) label.lang = name;
+      });
+  };
+  // The chat follows its answer as it grows, but never so far that the question leaves the top;
+  // once the reader scrolls the chat themselves, it stays where they put it.
+  let pinned = null;
+  const follow = () => {
+    const wrap = document.querySelector('#chatbot .bubble-wrap');
+    const rows = wrap ? wrap.querySelectorAll('.message-row.user-row') : [];
+    if (rows.length > asked) pinned = rows[rows.length - 1];
+    asked = rows.length;
+    if (!pinned || !pinned.isConnected) return;
+    const top = pinned.getBoundingClientRect().top - wrap.getBoundingClientRect().top;
+    const target = Math.min(wrap.scrollTop + top - 12, wrap.scrollHeight - wrap.clientHeight);
+    if (Math.abs(target - wrap.scrollTop) > 1) wrap.scrollTop = target;
+  };
+  for (const name of ['wheel', 'touchstart', 'pointerdown', 'keydown']) {
+    document.addEventListener(name, (event) => {
+      if (event.target.closest && event.target.closest('#chatbot .bubble-wrap')) pinned = null;
+    }, {capture: true, passive: true});
+  }
+  let queued = false;
+  const update = () => {
+    if (queued) return;
+    queued = true;
+    setTimeout(() => { queued = false; relabel(); follow(); }, 20);
+  };
+  // On a phone the question box's autofocus scrolls the header and tabs away (and may open the
+  // keyboard) before anything was read: undo it once, unless the reader has started typing.
+  if (window.matchMedia('(max-width: 820px)').matches) {
+    const unfocus = () => {
+      const box = document.querySelector('#question textarea');
+      if (box && document.activeElement === box && !box.value) {
+        box.blur();
+        window.scrollTo(0, 0);
+      }
+    };
+    for (const ms of [100, 600, 1500]) setTimeout(unfocus, ms);
+  }
+  new MutationObserver(update).observe(document.body, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label', 'title'],
+  });
+  document.addEventListener('change', update);
+  update();
+}
+"""
+    )
+
 
 FAQ_JS = """
 if (!element.__faqBound) {
@@ -111,6 +241,18 @@ CSS = """
 .chat-welcome h3 { color: var(--ink); margin: 0 0 6px !important; font-size: 1.2rem !important; }
 .chat-welcome p { margin: 0; font-size: 14px; line-height: 1.55; }
 #chatbot { border-radius: 14px; }
+/* Gradio draws the assistant's messages at 80% opacity, which takes the muted text of the sources
+   below readable contrast; a message still being looked for says so in words instead. */
+#chatbot .md.chatbot.prose { opacity: 1 !important; }
+/* The chat's own trash icon sat over the first bubble; "Clear chat" under the box does the same. */
+#chatbot .icon-button-wrapper.top-panel { display: none !important; }
+/* "Wrong citation" is shown beside the thumbs, not only while hovering a flag (a phone cannot). */
+#chatbot .extra-feedback > button.icon-button { display: none; }
+#chatbot .extra-feedback-options { display: flex; position: static; flex-direction: row;
+  padding: 0 0 0 4px; }
+#chatbot .extra-feedback-option { font-size: 12px; padding: 1px 8px; border-radius: 999px;
+  border-color: #e0b4ae; color: #8a1c12; cursor: pointer; }
+#chatbot .extra-feedback-option:hover { background: #fdecea; }
 #chatbot .message-content, #chatbot .prose { font-size: 15px; line-height: 1.6; }
 .answer .lead { margin: 0 0 6px; font-weight: 600; color: var(--ink); }
 .answer ul.claims { margin: 0 0 4px 0; padding-left: 20px; }
@@ -122,9 +264,12 @@ a.cite-num { display: inline-flex; align-items: center; justify-content: center;
   color: var(--brand) !important; font-size: 11px; font-weight: 700; text-decoration: none !important;
   vertical-align: 2px; }
 a.cite-num:hover { background: var(--brand); color: #fff !important; }
-.sources { margin-top: 10px; padding-top: 8px; border-top: 1px dashed var(--line); }
-.sources-label { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted);
-  margin-bottom: 6px; }
+/* The sources are a panel of their own under the answer, so that they do not read as one more
+   claim: a tinted box set apart by a rule and a gap. */
+.sources { margin: 12px -4px 0; padding: 8px 10px 10px; border-top: 2px solid var(--brand-soft);
+  border-radius: 0 0 10px 10px; background: #f3f7f9; }
+.sources-label { font-size: 12px; font-weight: 700; text-transform: uppercase; letter-spacing: .04em;
+  color: var(--brand); margin-bottom: 6px; }
 .chips { display: flex; flex-wrap: wrap; gap: 6px; }
 a.cite-chip { display: inline-flex; align-items: center; gap: 6px; max-width: 100%; padding: 4px 10px 4px 4px;
   border: 1px solid #c9dde3; border-radius: 999px; background: #f5fafb; color: var(--ink) !important;
@@ -343,6 +488,49 @@ p.cov-summary { margin: 0 0 8px !important; font-size: 14px; }
 #draft-view table.cov tr.cov-part td { padding-top: 10px; font-weight: 700; color: var(--brand);
   border-bottom: 1px solid var(--line); }
 #draft-view table.cov .status { margin-left: 0; }
+/* Gradio's footer link is slate 400 on the page's grey (2.4:1); top level, since the footer lies
+   outside the part of the page that Gradio scopes custom rules to. */
+footer .show-api, footer a { color: #5f6b7a !important; }
 .app-footer { color: var(--muted); font-size: 12.5px; text-align: center; padding: 6px 0 10px; }
 @media (max-width: 900px) { #side-col, #draft-side { position: static; } }
+
+/* Gradio's page margin (32px a side) is outside what rules inside @media can reach (it scopes them
+   below it), so this top-level rule narrows it on its own: 10px below 820px, 32px above. */
+.gradio-container .main.app { padding-left: clamp(10px, calc((100vw - 820px) * 100), 32px) !important;
+  padding-right: clamp(10px, calc((100vw - 820px) * 100), 32px) !important; }
+
+/* Phones and small tablets: a one-line header, the controls on one row, nothing wider than the
+   screen. */
+@media (max-width: 820px) {
+  #topbar { flex-direction: column; align-items: stretch; gap: 4px; padding-top: 2px; }
+  #topbar > * { width: 100%; min-width: 0 !important; }
+  #controls > .form { min-width: 0 !important; align-items: center; }
+  #controls .block { padding: 4px 8px !important; min-width: 0 !important; }
+  /* The language picker's caption is read out, not shown: the two language names say enough. */
+  #ui-lang > [data-testid="block-info"] { position: absolute; width: 1px; height: 1px;
+    overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+  #ui-lang { flex: 0 0 auto !important; width: auto !important; }
+  #ui-lang .wrap { flex-wrap: nowrap; gap: 4px; }
+  #ui-lang label { padding: 4px 8px !important; white-space: nowrap; flex-shrink: 0; }
+  #controls > .form { flex-wrap: nowrap; gap: 4px; background: none !important; border: none !important; }
+  #trainer-toggle { display: flex; align-items: center; flex: 1 1 auto !important;
+    width: auto !important; }
+  #trainer-toggle .info-text { display: none; }
+  .app-header { gap: 10px; }
+  .app-header .brand-mark { width: 34px; height: 34px; border-radius: 9px; font-size: 17px; }
+  .app-header h1 { font-size: 1.1rem; }
+  .app-header p { display: none; }
+  .offline-note { margin-top: 1px; font-size: .72rem; }
+  #main-tabs > .tab-wrapper button, #side-tabs > .tab-wrapper button { padding-left: 10px;
+    padding-right: 10px; }
+  #source-view, #trainer-view { max-height: none; }
+  /* The question box stays on the first screen, under a chat that leaves room for it. */
+  #chatbot { height: min(540px, calc(100svh - 330px)) !important; min-height: 300px; }
+  .draft-doc { padding: 14px 12px; }
+  #draft-form .draft-area .row > * { min-width: min(240px, 100%) !important; }
+  .draft-chip .sec { max-width: 180px; }
+  .t-bar { grid-template-columns: 96px 1fr 60px; }
+  #trainer-view table.t-hits { display: block; overflow-x: auto; }
+  #draft-view table.cov { display: block; overflow-x: auto; }
+}
 """

@@ -397,6 +397,27 @@ TEXT: dict[str, dict[str, str]] = {
     },
 }
 
+# Words that Gradio writes itself, in English only (button tooltips and labels, the footer link):
+# the page's script swaps them when the interface is in Chinese and back again (style.page_js).
+GRADIO_WORDS_ZH: dict[str, str] = {
+    "Like": "讚好",
+    "Liked": "已讚好",
+    "Dislike": "不讚好",
+    "Disliked": "已表示不讚好",
+    "Feedback": "其他意見",
+    "Clear": "清除對話",
+    "Copy": "複製",
+    "Copied": "已複製",
+    "Use via API": "透過 API 使用",
+    # Notification titles and their close button.
+    "Info": "提示",
+    "Warning": "注意",
+    "Error": "錯誤",
+    "Close": "關閉",
+    # The chat's examples are labelled "Select example 2: <question>".
+    "Select example": "選擇例子",
+}
+
 EXAMPLES: dict[str, list[str]] = {
     "en": [
         "Can staff enter customers' personal data into a generative AI tool?",
@@ -404,11 +425,12 @@ EXAMPLES: dict[str, list[str]] = {
         "Do we need consent to train an AI model on customer data?",
         "How should we decide the level of human oversight for an AI system?",
     ],
+    # Cantonese throughout, as staff type their questions (the FAQ keeps the guidance's register).
     "zh-Hant": [
         "員工可唔可以將客戶嘅個人資料輸入生成式AI工具？",
-        "公司有關員工使用生成式AI的政策應該包括甚麼？",
-        "用客戶資料訓練AI模型需要取得同意嗎？",
-        "應如何決定AI系統需要多少人為監督？",
+        "公司嘅員工生成式AI政策要包括啲咩？",
+        "用客戶資料訓練AI模型，使唔使先攞客戶同意？",
+        "點樣決定AI系統要幾多人為監督？",
     ],
 }
 

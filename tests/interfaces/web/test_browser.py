@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from assistant.drafting import checklist_items
 from assistant.interfaces.web.app import build_app, launch
 from assistant.interfaces.web.service import UIService
+from assistant.interfaces.web.text import EXAMPLES
 from assistant.pipeline import Assistant
 from assistant.retrieval.indexing import build_index
 from assistant.safety.feedback import feedback_path
@@ -409,3 +410,265 @@ def test_draft_a_policy_and_a_clause_with_citations_and_downloads(page: Page, ap
     expect(page.locator("#draft-go-clause")).to_have_text("草擬條文")
     expect(view.locator(".draft-kicker")).to_have_text("條文草稿 · 繁體中文")
     expect(view.locator(".clause-h")).to_have_text("加上水印／標籤")
+
+
+def test_comment_box_waits_for_a_rating_and_gradio_words_follow_the_language(
+    page: Page, app_url: str
+) -> None:
+    open_app(page, app_url)
+    comment = page.locator("#comment-box")
+    expect(comment).to_be_hidden()  # nothing to comment on before a rating
+    ask(page, "Do staff need strong passwords for AI tools?")
+    expect(comment).to_be_hidden()
+    # The wrong-citation flag is a labelled button beside the thumbs, not behind a hover menu.
+    flag = page.locator("#chatbot .extra-feedback-option").last
+    expect(flag).to_be_visible()
+    expect(flag).to_have_text("Wrong citation")
+    expect(page.locator("#chatbot button[aria-label='Like']").last).to_have_attribute(
+        "title", "Like"
+    )
+    page.locator("#ui-lang label", has_text="繁體中文").click()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-Hant")
+    for english, chinese in (("Dislike", "不讚好"), ("Like", "讚好"), ("Feedback", "其他意見")):
+        expect(page.locator(f"#chatbot button[aria-label='{chinese}']").last).to_have_attribute(
+            "title", chinese
+        )
+        expect(page.locator(f"#chatbot button[aria-label='{english}']")).to_have_count(0)
+    expect(page.locator("#chatbot button[aria-label='清除對話']")).to_have_count(1)
+    expect(page.locator("footer")).to_contain_text("透過 API 使用")
+    expect(page.locator("footer")).not_to_contain_text("Use via API")
+    expect(flag).to_have_text("引用有誤")
+    expect(page.locator("#ui-lang label", has_text="English")).to_have_attribute("lang", "en")
+    # A thumbs-down opens the comment box, ready to type in.
+    page.locator("#chatbot button[aria-label='不讚好']").last.click()
+    expect(page.get_by_text("評分已儲存")).to_be_visible()
+    expect(page.locator(".toast-title").last).to_have_text("提示")
+    expect(comment).to_be_visible()
+    expect(comment.locator("textarea")).to_be_visible()
+    expect(comment).to_contain_text("想就剛才的評分補充甚麼嗎")
+    shot(page, "16-rated-comment-box-chinese")
+    page.locator("#ui-lang label", has_text="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#chatbot button[aria-label='Like']").last).to_have_attribute(
+        "title", "Like"
+    )
+    expect(page.locator("footer")).to_contain_text("Use via API")
+    # Clearing the chat clears the ratings with it, and the box goes away.
+    page.locator("#clear-btn").click()
+    expect(comment).to_be_hidden()
+
+
+def test_a_thumbs_up_shows_the_comment_box_closed(page: Page, app_url: str) -> None:
+    open_app(page, app_url)
+    ask(page, "Do staff need strong passwords for AI tools?")
+    page.locator("#chatbot button[aria-label='Like']").last.click()
+    comment = page.locator("#comment-box")
+    expect(comment).to_be_visible()
+    expect(comment.locator("textarea")).to_be_hidden()
+
+
+def test_the_latest_question_stays_in_view_above_its_answer(page: Page, app_url: str) -> None:
+    open_app(page, app_url)
+    for question in (
+        "Do staff need strong passwords for AI tools?",
+        "Which devices may staff use with generative AI tools?",
+        "What security measures should staff follow when using AI tools?",
+    ):
+        answer = ask(page, question)
+        bubble = page.locator("#chatbot .message-row.user-row").last
+        expect(bubble).to_contain_text(question)
+        page.wait_for_timeout(100)  # the page's script scrolls after the chat redraws
+        log = page.locator("#chatbot .bubble-wrap").bounding_box()
+        top = bubble.bounding_box()
+        assert log and top and top["y"] >= log["y"], "the question is cut off at the top"
+        # The chat followed the answer down: all of it shows, or the question heads the chat.
+        end = answer.bounding_box()
+        assert end
+        fits = end["y"] + end["height"] <= log["y"] + log["height"] + 1
+        assert fits or top["y"] <= log["y"] + 24, "the answer was left below the fold"
+    # Gradio's own trash icon used to sit over the top bubble; "Clear chat" does its job.
+    expect(page.locator("#chatbot .icon-button-wrapper.top-panel button")).to_be_hidden()
+    # The sources are set apart from the claims: a gap and their own tinted box.
+    claims = answer.locator("ul.claims").bounding_box()
+    sources = answer.locator(".sources")
+    box = sources.bounding_box()
+    assert claims and box and box["y"] >= claims["y"] + claims["height"] + 8
+    background = sources.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert background not in ("rgba(0, 0, 0, 0)", "transparent")
+    assert answer.evaluate("e => getComputedStyle(e).backgroundColor") != background
+    shot(page, "17-chat-question-in-view")
+
+
+SMALL_SCREENS = {"phone": {"width": 390, "height": 844}, "tablet": {"width": 768, "height": 1024}}
+# Elements reaching past the right edge, leaving out those inside a box that scrolls or clips
+# sideways (a wide table in its own scroller is fine; the page scrolling sideways is not).
+WIDER_THAN_SCREEN_JS = """
+() => [...document.querySelectorAll('body *')].filter((e) => {
+  const box = e.getBoundingClientRect();
+  if (box.width === 0 || box.height === 0 || box.right <= innerWidth + 1) return false;
+  for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+    const x = getComputedStyle(p).overflowX;
+    if (x !== 'visible' && p.getBoundingClientRect().right <= innerWidth + 1) return false;
+  }
+  return getComputedStyle(e).visibility !== 'hidden';
+}).slice(0, 5).map((e) => `${e.tagName}#${e.id}.${e.className} right=${e.getBoundingClientRect().right}`)
+"""
+
+
+def assert_fits_the_screen(page: Page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.evaluate(WIDER_THAN_SCREEN_JS) == []
+
+
+@pytest.fixture(params=list(SMALL_SCREENS))
+def small_page(request: pytest.FixtureRequest, browser: Any) -> Iterator[tuple[str, Page]]:
+    context = browser.new_context(
+        viewport=SMALL_SCREENS[request.param], locale="en-GB", has_touch=True, is_mobile=True
+    )
+    try:
+        yield request.param, context.new_page()
+    finally:
+        context.close()
+
+
+def test_small_screens_reach_every_tab_and_bring_the_source_into_view(
+    small_page: tuple[str, Page], app_url: str
+) -> None:
+    device, page = small_page
+    open_app(page, app_url)
+    height = page.viewport_size["height"] if page.viewport_size else 844
+    # A compact header: the tabs start in the top fifth of the screen, none behind a "…" menu.
+    tabs = ("Ask", "Browse & FAQ", "Draft a policy clause")
+    for name in tabs:
+        expect(page.get_by_role("tab", name=name)).to_be_visible()
+        expect(page.get_by_role("tab", name=name)).to_be_in_viewport()
+    expect(page.locator(".overflow-menu:visible")).to_have_count(0)
+    top = page.get_by_role("tab", name="Ask").bounding_box()
+    assert top and top["y"] < height / 5
+    # The box's autofocus did not scroll the header away, and the box is on the first screen.
+    assert page.evaluate("window.scrollY") == 0
+    expect(page.locator("#question textarea")).to_be_in_viewport(ratio=1)
+    assert_fits_the_screen(page)
+    shot(page, f"18-{device}-start")
+    answer = ask(page, "Do staff need strong passwords for AI tools?")
+    assert_fits_the_screen(page)
+    answer.locator("a.cite-chip").first.tap()
+    heading = page.locator("#source-view .src-heading")
+    expect(heading).to_have_text("4 Data security")
+    expect(heading).to_be_in_viewport()
+    assert_fits_the_screen(page)
+    shot(page, f"19-{device}-source-after-chip")
+    page.get_by_role("tab", name="Browse & FAQ").tap()
+    expect(page.locator("#faq a.faq-q").first).to_be_visible()
+    assert_fits_the_screen(page)
+    shot(page, f"20-{device}-browse")
+    page.get_by_role("tab", name="Draft a policy clause").tap()
+    page.fill("#draft-org input", "Acme Trading Ltd")
+    page.locator("#draft-go").tap()
+    view = page.locator("#draft-view")
+    expect(view.locator(".draft-title")).to_be_visible()
+    assert_fits_the_screen(page)
+    view.locator(".clause a.draft-chip").nth(3).tap()
+    panel = page.locator("#draft-source .src-heading")
+    expect(panel).to_be_visible()
+    expect(panel).to_be_in_viewport()
+    shot(page, f"21-{device}-draft-source-after-chip")
+    # In Chinese too: every tab in view, nothing wider than the screen.
+    page.locator("#ui-lang label", has_text="繁體中文").tap()
+    for name in ("提問", "瀏覽及常見問題", "草擬政策條文"):
+        expect(page.get_by_role("tab", name=name)).to_be_visible()
+    page.evaluate("window.scrollTo(0, 0)")
+    assert_fits_the_screen(page)
+    shot(page, f"22-{device}-chinese")
+    page.get_by_role("tab", name="提問").tap()
+    assert serious_violations(page) == []
+
+
+def _axe_script() -> Path:
+    """axe-core as shipped by the axe-playwright-python package (the dev extra pins it)."""
+    try:
+        import axe_playwright_python
+    except ImportError:
+        message = "axe-playwright-python is not installed (pip install -e '.[dev]')"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return Path(axe_playwright_python.__file__).parent / "axe.min.js"
+
+
+# Gradio's notification toasts nest a close button inside a focusable header: their markup, not
+# ours, and gone after a few seconds.
+AXE_RUN_JS = """
+async () => {
+  const result = await axe.run({exclude: [['.toast-wrap']]}, {resultTypes: ['violations']});
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ` + v.nodes.slice(0, 3)
+      .map((n) => `${n.target.join(' ')} (${n.failureSummary.split('\\n').slice(1).join(' ')})`));
+}
+"""
+
+
+# Gradio fades panels and tabs in when they are redrawn, and lays a translucent veil over a
+# component while an event updates it; text seen through either would fail the contrast check.
+# Settled: nothing half-transparent and no veil, for 300 ms in a row.
+SETTLED_JS = """
+() => {
+  const fading = [...document.querySelectorAll('body *')].some((e) => {
+    const opacity = parseFloat(getComputedStyle(e).opacity);
+    return opacity > 0 && opacity < 1;
+  });
+  const veiled = document.querySelectorAll('[data-testid="status-tracker"]:not(.hide)').length;
+  if (fading || veiled) {
+    window.__settledSince = null;
+    return false;
+  }
+  window.__settledSince = window.__settledSince || performance.now();
+  return performance.now() - window.__settledSince > 300;
+}
+"""
+
+
+def serious_violations(page: Page) -> list[str]:
+    """What axe-core finds of serious or critical impact on the page once it has settled."""
+    page.evaluate("window.__settledSince = null")
+    page.wait_for_function(SETTLED_JS, polling=100)
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(_axe_script()))
+    return page.evaluate(AXE_RUN_JS)
+
+
+def test_no_serious_accessibility_violations_in_either_language(page: Page, app_url: str) -> None:
+    _axe_script()
+    open_app(page, app_url)
+    assert serious_violations(page) == []
+    answer = ask(page, "Do staff need strong passwords for AI tools?")
+    answer.locator("a.cite-chip").first.click()
+    expect(page.locator("#source-view .src-heading")).to_be_visible()
+    page.locator("#trainer-toggle input").check()
+    expect(page.locator("#trainer-view table.t-hits")).to_be_visible()
+    assert serious_violations(page) == []
+    page.locator("#ui-lang label", has_text="繁體中文").click()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-Hant")
+    expect(page.locator("#send-btn")).to_have_text("發送")
+    assert serious_violations(page) == []
+    page.get_by_role("tab", name="瀏覽及常見問題").click()
+    expect(page.locator("#faq a.faq-q").first).to_be_visible()
+    assert serious_violations(page) == []
+    page.get_by_role("tab", name="草擬政策條文").click()
+    page.fill("#draft-org input", "Acme Trading Ltd")
+    page.locator("#draft-go").click()
+    expect(page.locator("#draft-view .draft-title")).to_be_visible()
+    assert serious_violations(page) == []
+
+
+def test_the_chat_examples_are_labelled_in_the_interface_language(page: Page, app_url: str) -> None:
+    open_app(page, app_url)
+    examples = page.locator("#chatbot .examples")
+    expect(examples).to_have_attribute("role", "group")  # Gradio's "list" had no list items
+    first = examples.locator("button.example").first
+    expect(first).to_have_attribute("aria-label", f"Select example 1: {EXAMPLES['en'][0]}")
+    page.locator("#ui-lang label", has_text="繁體中文").click()
+    expect(first).to_have_attribute("aria-label", f"選擇例子 1：{EXAMPLES['zh-Hant'][0]}")
+    page.locator("#ui-lang label", has_text="English").click()
+    expect(first).to_have_attribute("aria-label", f"Select example 1: {EXAMPLES['en'][0]}")

@@ -15,9 +15,12 @@ from assistant.interfaces.web.render import (
     BROWSE,
     CITE,
     DRAFT,
+    answer_steps,
     draft_chip,
     draft_html,
     draft_placeholder,
+    draft_suggestions,
+    faq_html,
     message_html,
     parse_ref,
     ref_tag,
@@ -25,7 +28,7 @@ from assistant.interfaces.web.render import (
     toc_html,
     trainer_html,
 )
-from assistant.interfaces.web.text import t
+from assistant.interfaces.web.text import DRAFT_EXAMPLES, EXAMPLES, t
 
 URL = "https://example.org/checklist-en.pdf"
 
@@ -134,7 +137,47 @@ def test_message_html_keeps_line_breaks_and_defuses_markdown() -> None:
 
 def test_message_html_keeps_chinese_text_as_typed() -> None:
     html = message_html("員工可以用邊啲裝置？")
-    assert html == '<div class="user-text">員工可以用邊啲裝置？</div>'
+    # Chinese text says so, for screen readers and fonts on an English page.
+    assert html == '<div class="user-text" lang="zh-Hant">員工可以用邊啲裝置？</div>'
+    assert message_html("Which devices may staff use?") == (
+        '<div class="user-text">Which devices may staff use?</div>'
+    )
+
+
+# ---------------------------------------------------------------- answers
+
+
+def reply(lang: str = "en", **changes: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "lang": lang,
+        "answer": "",
+        "refused": False,
+        "citations": [{"n": 1, "section_id": "checklist-2025/4", "lang": lang, "heading": "4"}],
+        "sentences": [["Staff should use strong passwords.", 1]],
+    }
+    values.update(changes)
+    return values
+
+
+def test_an_answer_carries_its_language_and_sets_its_sources_apart() -> None:
+    *_, html = answer_steps(reply("zh-Hant"), {"checklist-2025/4": "Checklist"})
+    assert html.startswith('<div class="answer" lang="zh-Hant">')
+    # The sources follow the claims in a block of their own, with its own heading.
+    claims_end = html.index("</ul>")
+    assert html.index('<div class="sources">') > claims_end
+    assert '<div class="sources-label">' in html[claims_end:]
+    refusal = answer_steps(reply("en", refused=True, answer="Not covered. Call 2827 2827."), {})
+    assert all(step.startswith('<div class="answer refused" lang="en">') for step in refusal)
+
+
+def test_common_questions_and_clause_examples_carry_their_language() -> None:
+    assert faq_html("zh-Hant").startswith('<div class="faq-grid" lang="zh-Hant">')
+    assert faq_html("en").startswith('<div class="faq-grid" lang="en">')
+    html = draft_suggestions("en")
+    chinese = [q for q in DRAFT_EXAMPLES["en"] if re.search("[\u4e00-\u9fff]", q)]
+    assert chinese  # the English list offers a Cantonese request too
+    for question in chinese:
+        assert f'<a class="suggest" href="#" lang="zh-Hant">{question}</a>' in html
 
 
 # ---------------------------------------------------------------- section panels
@@ -500,6 +543,29 @@ def test_draft_html_of_a_chinese_clause_carries_its_language_and_route() -> None
     assert "draft-coverage" not in html and t("en", "draft_gaps") not in html
 
 
+def test_the_line_about_gaps_is_in_the_drafts_language_not_the_pages() -> None:
+    data = policy("zh-Hant")
+    gap = "［待填寫：工具］"
+    data["parts"][0]["clauses"][0] = clause(
+        "1.1", f"僱員只可使用{gap}。", "missing", placeholders=[gap]
+    )
+    for ui in ("en", "zh-Hant"):
+        html = draft_html(data, ui, set())
+        assert t("zh-Hant", "draft_gaps") in html and t("en", "draft_gaps") not in html
+    english = draft_html(policy("en"), "zh-Hant", set())
+    assert t("en", "draft_gaps") in english and t("zh-Hant", "draft_gaps") not in english
+
+
 def test_draft_placeholder_is_in_the_interface_language() -> None:
     html = draft_placeholder("zh-Hant")
     assert t("zh-Hant", "draft_empty_title") in html and t("zh-Hant", "draft_empty") in html
+
+
+# Words only written Chinese uses, and words only Cantonese uses.
+WRITTEN = re.compile("的|嗎|甚麼|如何|應該|需要|是否")
+CANTONESE = re.compile("唔|嘅|咩|啲|點|使|係|邊|咁|攞|幾多")
+
+
+@pytest.mark.parametrize("question", EXAMPLES["zh-Hant"])
+def test_the_chinese_example_questions_are_all_in_cantonese(question: str) -> None:
+    assert CANTONESE.search(question) and not WRITTEN.search(question)
