@@ -112,8 +112,8 @@ def test_everyday_and_heldout_floors_on_the_shipped_corpus(real_settings: Settin
     assert everyday["grounding_rate"] >= 0.95
     assert everyday["hit_at_5"] >= 0.79
     assert everyday["hit_at_1"] >= 0.52
-    assert everyday["false_refusal_rate"] <= 0.05
-    assert everyday["refusal_recall"] >= 0.57
+    assert everyday["false_refusal_rate"] <= 0.03
+    assert everyday["refusal_recall"] >= 0.64
     assert everyday["lead_accuracy"] >= 0.41
     assert everyday["list_completeness"] >= 0.6
     heldout = run_eval(real_settings, HELDOUT, with_baselines=False)
