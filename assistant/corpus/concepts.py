@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from assistant.corpus.documents import YAML_LOADER
+
 KINDS = (
     "tool",
     "action",
@@ -22,10 +24,6 @@ KINDS = (
     "document",
     "topic",
 )
-
-
-# libyaml's parser when PyYAML was built with it: the concept file is large.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ConceptError(ValueError):
@@ -106,7 +104,7 @@ def parse_concepts(data: Any) -> list[Concept]:
 def bundled_concepts() -> list[Concept]:
     """The project's concept file, parsed (at index time: the index stores the result)."""
     text = resources.files("assistant").joinpath("data/concepts.yaml").read_text("utf-8")
-    return parse_concepts(yaml.load(text, Loader=_LOADER))
+    return parse_concepts(yaml.load(text, Loader=YAML_LOADER))
 
 
 def concept_to_json(concept: Concept) -> dict[str, Any]:

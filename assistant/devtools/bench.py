@@ -26,10 +26,9 @@ import numpy as np
 
 from assistant.corpus.documents import corpus_files, load_corpus, split_front_matter
 from assistant.devtools.loadtest import free_port
-from assistant.index.cache import EmbeddingCache
+from assistant.index.cache import EmbeddingCache, cache_path
 from assistant.index.chunking import chunk_sections
 from assistant.index.embeddings import as_llama_index_embedding, make_embedder
-from assistant.index.generations import safe_name
 from assistant.index.snapshot import load_snapshot
 from assistant.retrieval.indexing import build_index
 from assistant.settings import Settings
@@ -314,9 +313,7 @@ def _seed_scaled_cache(settings: Settings, base_cache: Path, embedder: Any, seed
 
     rng = np.random.default_rng(seed)
     source = EmbeddingCache(base_cache, embedder.dim)
-    target = EmbeddingCache(
-        settings.index_dir / "cache" / f"{safe_name(embedder.name)}.npz", embedder.dim
-    )
+    target = EmbeddingCache(cache_path(settings.index_dir, embedder.name), embedder.dim)
     chunks = chunk_sections(load_corpus(settings.corpus_dir).sections)
     originals = {
         (c.section_id, c.lang, c.position): v

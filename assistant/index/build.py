@@ -27,9 +27,8 @@ from assistant.corpus.concepts import bundled_concepts, concept_to_json
 from assistant.corpus.documents import Corpus, CorpusError, check_corpus, load_corpus
 from assistant.index.cache import (
     CachedEmbedder,
-    EmbeddingCache,
-    bundled_vectors_path,
     embed_with_cache,
+    local_cache,
 )
 from assistant.index.chunking import Chunk, chunk_sections
 from assistant.index.embeddings import Embedder, make_embedder
@@ -47,7 +46,6 @@ from assistant.index.generations import (
     prune_generations,
     read_manifest,
     remove_staging,
-    safe_name,
     store_key_for,
     switch_current,
 )
@@ -204,12 +202,10 @@ def _build(
     chunks = chunk_sections(corpus.sections)
     sentences = [r for s in corpus.sections for r in section_sentences(s)]
     asks = [(card.id, ask) for card in cards for ask in card.asks]
-    cache = EmbeddingCache(index_dir / "cache" / f"{safe_name(embedder.name)}.npz", embedder.dim)
+    cache = local_cache(index_dir, embedder)
     if rebuild:
         # A rebuild embeds everything again, the shipped vectors included, so it can confirm them.
         cache.clear()
-    else:
-        cache.seed(bundled_vectors_path(embedder.name))
     chunk_texts = {c.hash: c.search_text for c in chunks}
     sentence_texts = {sentence_hash(r): r.text for r in sentences}
     chunk_vectors, embedded_chunks = embed_with_cache(
@@ -227,6 +223,8 @@ def _build(
         as_queries=True,
     )
     keep = set(chunk_texts) | set(sentence_texts) | set(ask_texts)
+    # Saved now as well as after calibration, so that a build that fails later keeps what it
+    # embedded (a cold build embeds for minutes).
     cache.save(keep=keep)
 
     generation = f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
@@ -291,7 +289,7 @@ def _build(
         # Checked on every load: the files by checksum, the store by what it answers.
         client = open_client(staging / "chroma", settings.chroma_host, settings.chroma_port)
         manifest["store_check"] = {
-            "probes": store_probe(vector_store(client, collection), sentence_matrix)
+            "probes": store_probe(chroma_collection(client, collection), sentence_matrix)
         }
         manifest["files"] = file_checksums(staging)
         _write_json(staging / "manifest.json", manifest)

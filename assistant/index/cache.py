@@ -31,6 +31,11 @@ def query_key(text: str) -> str:
     return "q" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 
 
+def cache_path(index_dir: Path, embedder_name: str) -> Path:
+    """This machine's cache file for one embedder, beside the index generations."""
+    return index_dir / "cache" / f"{safe_name(embedder_name)}.npz"
+
+
 def bundled_vectors_path(embedder_name: str) -> Path:
     """Where the vectors of the bundled corpus for this embedder are shipped."""
     package = Path(str(resources.files("assistant")))
@@ -150,7 +155,7 @@ class CachedEmbedder:
 
 def local_cache(index_dir: Path, embedder: Embedder) -> EmbeddingCache:
     """This machine's cache for ``embedder``, with the shipped vectors added where it lacks them."""
-    cache = EmbeddingCache(index_dir / "cache" / f"{safe_name(embedder.name)}.npz", embedder.dim)
+    cache = EmbeddingCache(cache_path(index_dir, embedder.name), embedder.dim)
     cache.seed(bundled_vectors_path(embedder.name))
     return cache
 

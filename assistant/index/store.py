@@ -53,15 +53,13 @@ PROBES = 3
 PROBE_K = 5
 
 
-def store_probe(store: Any, vectors: Any) -> list[list[str]]:
+def store_probe(collection: Any, vectors: Any) -> list[list[str]]:
     """The chunk ids the store gives back for the first ``PROBES`` of ``vectors``, best first.
     Recorded by the build and compared on load: Chroma rewrites its own files whenever it opens
     them, so its answers, not its bytes, show that the store is the one that was built.
 
-    ``store`` is a Chroma collection or llama-index's ``ChromaVectorStore`` over one (the same
-    ids either way); the collection is asked directly, so that checking an index does not need
+    The Chroma collection is asked directly, so that checking an index does not need
     llama-index imported."""
-    collection = getattr(store, "_collection", store)
     return [
         list(
             collection.query(

@@ -290,20 +290,18 @@ def cmd_corpus_vectors(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.index.cache import (
         CachedEmbedder,
         EmbeddingCache,
+        cache_path,
         local_cache,
         write_bundled_vectors,
     )
     from assistant.index.embeddings import make_embedder
-    from assistant.index.generations import safe_name
     from assistant.retrieval.indexing import build_index
 
     embedder = make_embedder(settings)
     build_index(settings, embedder=embedder)
     # What the build kept is exactly this corpus's texts and calibration questions; the old
     # shipped file is not read for the key set, so texts that left the corpus leave it too.
-    built = EmbeddingCache(
-        settings.index_dir / "cache" / f"{safe_name(embedder.name)}.npz", embedder.dim
-    )
+    built = EmbeddingCache(cache_path(settings.index_dir, embedder.name), embedder.dim)
     cache = local_cache(settings.index_dir, embedder)
     # The card sentences and the section sentences as the card check splits them.
     cached = CachedEmbedder(embedder, cache)
