@@ -16,7 +16,6 @@ from assistant.answer.llm.config import llm_configured
 from assistant.answer.model import MESSAGES, Answer, Citation
 from assistant.answer.question_type import classify
 from assistant.corpus.documents import Section
-from assistant.drafting import DraftError, PolicyDraft, draft_clause
 from assistant.index.embeddings import Embedder, make_embedder
 from assistant.index.snapshot import IndexCorrupt, IndexSnapshot, load_snapshot
 from assistant.index.store import PROBE_K, PROBES, StoreUnavailable
@@ -32,6 +31,7 @@ from assistant.text.script import detect_lang
 
 if TYPE_CHECKING:
     from assistant.answer.llm.answerer import LLMAnswerer
+    from assistant.drafting import PolicyDraft
 
 
 class Assistant:
@@ -120,6 +120,9 @@ class Assistant:
     ) -> Answer | None:
         """The drafter's one clause for a draft request, or None when it finds no clause topic
         (the question is then answered, or declined, like any other)."""
+        # Imported here: only draft requests need the drafter.
+        from assistant.drafting import DraftError, draft_clause
+
         try:
             draft = draft_clause(
                 searched, self.retriever.section, lang=lang, retriever=self.retriever

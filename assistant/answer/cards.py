@@ -140,8 +140,13 @@ class CardIndex:
     """The cards of an index generation with the embedded asks, matched against a question."""
 
     def __init__(
-        self, cards: list[Card], ask_vectors: np.ndarray, threshold: float = DEFAULT_THRESHOLD
+        self,
+        cards: list[Card],
+        ask_vectors: np.ndarray,
+        threshold: float = DEFAULT_THRESHOLD,
+        ask_terms: list[frozenset[str]] | None = None,
     ) -> None:
+        """``ask_terms``: each ask's ``content_terms`` when the index has them already."""
         self.cards = cards
         self.threshold = threshold
         self._owner: list[int] = []
@@ -151,7 +156,11 @@ class CardIndex:
                 self._owner.append(i)
                 self._asks.append(ask)
         self._vectors = ask_vectors
-        self._ask_terms = [content_terms(a) for a in self._asks]
+        self._ask_terms = (
+            [set(t) for t in ask_terms]
+            if ask_terms is not None and len(ask_terms) == len(self._asks)
+            else [content_terms(a) for a in self._asks]
+        )
 
     def score(self, question: str, question_vector: np.ndarray) -> list[tuple[float, int, int]]:
         """(score, card position, ask position) for the best ask of every card, best first."""

@@ -42,7 +42,9 @@ class ExtractiveAnswerer:
         self.planner = Planner(
             snapshot.sentences, snapshot.sentence_vectors, retriever.section, dict(children)
         )
-        self.cards = CardIndex(snapshot.cards, snapshot.card_vectors, card_threshold)
+        self.cards = CardIndex(
+            snapshot.cards, snapshot.card_vectors, card_threshold, snapshot.card_ask_terms
+        )
 
     def refusal_text(self, lang: str) -> str:
         titles: dict[str, str] = {}

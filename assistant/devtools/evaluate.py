@@ -24,6 +24,8 @@ from assistant.answer.grounding import check_support, section_context
 from assistant.answer.llm.config import llm_configured
 from assistant.answer.plans import GAP_QUESTION_RE
 from assistant.corpus.documents import sentence_problems
+from assistant.extras import MissingExtra, require
+from assistant.index.cache import CachedEmbedder, local_cache
 from assistant.pipeline import Assistant
 from assistant.settings import Settings
 from assistant.text.tokenize import normalise
@@ -237,7 +239,8 @@ def _dedupe(ids: list[str]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def baseline_systems(assistant: Assistant) -> dict[str, System]:
+def baseline_systems(assistant: Assistant) -> tuple[dict[str, System], dict[str, str]]:
+    """The baselines to run, and those left out for want of an optional dependency (why)."""
     retriever = assistant.retriever
     chunks = retriever.snapshot.chunks
 
@@ -249,19 +252,31 @@ def baseline_systems(assistant: Assistant) -> dict[str, System]:
         by_id = {c.id: c.section_id for c in chunks}
         return [by_id[cid] for cid, _ in retriever.dense(vector)]
 
-    return {
+    systems = {
         "BM25 only (our tokeniser)": ranking_system(bm25_only, assistant),
         "dense only (same embedder)": ranking_system(dense_only, assistant),
-        "llama-index BM25Retriever (default tokeniser)": ranking_system(
-            _llama_index_bm25(assistant), assistant
-        ),
-        "quick demo (500-char chunks, dense)": ranking_system(_quick_demo(assistant), assistant),
     }
+    skipped: dict[str, str] = {}
+    try:
+        systems[LLAMA_BM25] = ranking_system(_llama_index_bm25(assistant), assistant)
+    except MissingExtra as exc:
+        # The default install has no llama-index BM25 retriever: the other baselines still run.
+        skipped[LLAMA_BM25] = str(exc)
+    systems["quick demo (500-char chunks, dense)"] = ranking_system(
+        _quick_demo(assistant), assistant
+    )
+    return systems, skipped
+
+
+LLAMA_BM25 = "llama-index BM25Retriever (default tokeniser)"
 
 
 def _llama_index_bm25(assistant: Assistant) -> Callable[[str], list[str]]:
     from llama_index.core.schema import TextNode
-    from llama_index.retrievers.bm25 import BM25Retriever
+
+    BM25Retriever = require(
+        "llama_index.retrievers.bm25", "dev", "the llama-index BM25 baseline"
+    ).BM25Retriever
 
     # The same text our BM25 indexes (title and heading path included); only the tokeniser is
     # llama-index's default, which is what this baseline measures.
@@ -281,23 +296,36 @@ def _llama_index_bm25(assistant: Assistant) -> Callable[[str], list[str]]:
     return rank
 
 
-def _quick_demo(assistant: Assistant, size: int = 500) -> Callable[[str], list[str]]:
-    """What a quick RAG demo does: whole documents cut every 500 characters, dense top-k."""
+def quick_demo_chunks(sections: list[Any], size: int = 500) -> tuple[list[str], list[str]]:
+    """Whole documents cut every ``size`` characters, and the section each piece starts in."""
     texts: list[str] = []
     owners: list[str] = []
     by_doc: dict[tuple[str, str], list[Any]] = {}
-    for section in assistant.snapshot.sections:
+    for section in sections:
         by_doc.setdefault((section.doc_id, section.lang), []).append(section)
-    for sections in by_doc.values():
+    for doc_sections in by_doc.values():
         full = ""
         spans: list[tuple[int, str]] = []
-        for section in sections:
+        for section in doc_sections:
             spans.append((len(full), section.id))
             full += f"{section.heading}\n{section.text}\n\n"
         for start in range(0, len(full), size):
             texts.append(full[start : start + size])
             owners.append(max((s for s in spans if s[0] <= start), key=lambda s: s[0])[1])
-    vectors = assistant.embedder.embed_passages(texts)
+    return texts, owners
+
+
+def _quick_demo(assistant: Assistant, size: int = 500) -> Callable[[str], list[str]]:
+    """What a quick RAG demo does: whole documents cut every 500 characters, dense top-k."""
+    texts, owners = quick_demo_chunks(assistant.snapshot.sections, size)
+    # Through the index's embedding cache (the bundled corpus's pieces are shipped with the
+    # package, see `assistant corpus vectors`), so that the baseline does not embed them anew
+    # on every run.
+    cache = local_cache(assistant.settings.index_dir, assistant.embedder)
+    cached = CachedEmbedder(assistant.embedder, cache)
+    vectors = cached.embed_passages(texts)
+    if cached.embedded:
+        cache.save(keep=set(cache.hashes()))
 
     def rank(question: str) -> list[str]:
         query = assistant.embedder.embed_queries([question])[0]
@@ -476,13 +504,17 @@ def run_eval(
         assistant = Assistant(settings if llm else settings.replace(llm_base_url="", llm_model=""))
     assistant.answerer  # load the index before timing anything  # noqa: B018
     systems: dict[str, System] = {OURS: ours(assistant)}
+    skipped: dict[str, str] = {}
     if with_baselines:
-        systems.update(baseline_systems(assistant))
+        baselines, skipped = baseline_systems(assistant)
+        systems.update(baselines)
     report: dict[str, Any] = {
         "gold": str(gold_path) + (f" ({split})" if split else ""),
         "items": len(items),
         "index": assistant.snapshot.manifest,
     }
+    if skipped:
+        report["skipped_baselines"] = skipped
     all_results: dict[str, list[ItemResult]] = {}
     for name, system in systems.items():
         all_results[name] = [system(item) for item in items]
@@ -586,7 +618,15 @@ def sets_table(reports: dict[str, dict[str, Any]]) -> str:
     return _table(
         ["set", "lang", "items"] + [label for label, _ in SET_COLUMNS] + ["best baseline hit@5"],
         rows,
-    )
+    ) + skipped_note(reports.values())
+
+
+def skipped_note(reports: Any) -> str:
+    """A line under a table for each baseline that could not run, saying what to install."""
+    skipped: dict[str, str] = {}
+    for report in reports:
+        skipped.update(report.get("skipped_baselines", {}))
+    return "".join(f"\n\nNot run: {name}. {why}" for name, why in skipped.items())
 
 
 HEADLINE = [
@@ -617,7 +657,7 @@ def headline_table(report: dict[str, Any]) -> str:
         [name] + [_fmt(metrics.get(key)) for _, key in HEADLINE]
         for name, metrics in systems.items()
     ]
-    return _table(["system"] + [label for label, _ in HEADLINE], rows)
+    return _table(["system"] + [label for label, _ in HEADLINE], rows) + skipped_note([report])
 
 
 def render_markdown(report: dict[str, Any]) -> str:
@@ -679,7 +719,7 @@ def render_markdown(report: dict[str, Any]) -> str:
 
 
 def render_chart(report: dict[str, Any], path: Path) -> None:
-    import matplotlib
+    matplotlib = require("matplotlib", "dev", "the evaluation chart")
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -50,11 +50,17 @@ from assistant.index.generations import (
     switch_current,
 )
 from assistant.index.snapshot import ask_hash, section_sentences, section_to_json, sentence_hash
-from assistant.index.store import chroma_collection, open_client, store_probe, vector_store
+from assistant.index.store import (
+    chroma_collection,
+    open_client,
+    query_collection,
+    store_probe,
+    vector_store,
+)
 from assistant.settings import Settings
-from assistant.text.tokenize import tokenize
+from assistant.text.tokenize import content_terms, prepare_tokenizer, tokenize
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 @dataclass
@@ -127,6 +133,8 @@ def _build(
 ) -> BuildReport:
     started = time.perf_counter()
     progress = progress or (lambda stage, done, total: None)
+    # The Chinese tokeniser's dictionary table, so that no question waits for it to be written.
+    prepare_tokenizer()
     if corpus is None:
         corpus = load_corpus(settings.corpus_dir)
         # A file that cannot be read (NUL or other control characters, named with file and
@@ -246,7 +254,14 @@ def _build(
                 fh.write(json.dumps(dataclasses.asdict(record), ensure_ascii=False) + "\n")
         _write_json(staging / "concepts.json", [concept_to_json(c) for c in concepts])
         _write_json(
-            staging / "cards.json", [card.as_dict() | {"path": card.path} for card in cards]
+            staging / "cards.json",
+            [
+                # Each ask's topical words, for the card match's word overlap: worked out here
+                # so that loading an index does not cut a thousand questions with jieba.
+                card.as_dict()
+                | {"path": card.path, "ask_terms": [sorted(content_terms(a)) for a in card.asks]}
+                for card in cards
+            ],
         )
         np.save(
             staging / "card_vectors.npy",
@@ -324,8 +339,10 @@ def _store_answers_as_built(settings: Settings, folder: Path, manifest: dict[str
     expected = (manifest.get("store_check") or {}).get("probes")
     try:
         vectors = np.load(folder / "sentence_vectors.npy", allow_pickle=False, mmap_mode="r")
-        client = open_client(folder / "chroma", settings.chroma_host, settings.chroma_port)
-        return store_probe(chroma_collection(client, manifest["collection"]), vectors) == expected
+        collection = query_collection(
+            folder / "chroma", manifest["collection"], settings.chroma_host, settings.chroma_port
+        )
+        return store_probe(collection, vectors) == expected
     except Exception:  # chromadb raises many types for a damaged store
         return False
 

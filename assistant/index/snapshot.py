@@ -29,6 +29,7 @@ from assistant.index.generations import (
     store_key_for,
     unwritable,
 )
+from assistant.index.lexical import BM25Scores
 
 __all__ = ["IndexCorrupt", "IndexMismatch", "IndexMissing", "current_generation"]
 from assistant.settings import Settings
@@ -91,6 +92,8 @@ class IndexSnapshot:
     cards: list[Card] = field(default_factory=list)
     concepts: list[Concept] = field(default_factory=list)
     card_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    # The topical words of every card ask, in the order of ``card_vectors``.
+    card_ask_terms: list[frozenset[str]] = field(default_factory=list)
 
     @property
     def corpus(self) -> Corpus:
@@ -166,9 +169,7 @@ def load_generation(
         sentence_vectors = np.load(
             folder / "sentence_vectors.npy", allow_pickle=False, mmap_mode="r"
         )
-        import bm25s
-
-        bm25 = bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
+        bm25 = BM25Scores(folder / "bm25")
         calibration_path = folder / "calibration.json"
         calibration = (
             json.loads(calibration_path.read_text("utf-8"))
@@ -181,9 +182,13 @@ def load_generation(
         concepts = [
             concept_from_json(d) for d in json.loads((folder / "concepts.json").read_text("utf-8"))
         ]
-        cards = [_card_from_json(d) for d in json.loads((folder / "cards.json").read_text("utf-8"))]
+        raw_cards = json.loads((folder / "cards.json").read_text("utf-8"))
+        cards = [_card_from_json(d) for d in raw_cards]
+        card_ask_terms = [
+            frozenset(sys.intern(t) for t in terms) for d in raw_cards for terms in d["ask_terms"]
+        ]
         card_vectors = np.load(folder / "card_vectors.npy", allow_pickle=False)
-        if len(card_vectors) != sum(len(c.asks) for c in cards):
+        if not len(card_vectors) == len(card_ask_terms) == sum(len(c.asks) for c in cards):
             raise ValueError("card_vectors.npy does not match cards.json")
         # Interned: the same terms recur across sections, and JSON decoding gives each its own copy.
         section_terms = {k: [sys.intern(t) for t in v] for k, v in raw_terms.items()}
@@ -211,6 +216,7 @@ def load_generation(
         cards,
         concepts,
         card_vectors,
+        card_ask_terms,
     )
 
 

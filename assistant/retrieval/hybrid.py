@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 import time
 from collections import defaultdict
@@ -14,7 +13,7 @@ import numpy as np
 from assistant.corpus.documents import Corpus, Section
 from assistant.index.embeddings import Embedder
 from assistant.index.snapshot import IndexSnapshot
-from assistant.index.store import StoreUnavailable, open_client, vector_store
+from assistant.index.store import StoreUnavailable, query_collection
 from assistant.retrieval.concepts import ConceptHit, ConceptMatcher, expansion
 from assistant.settings import Settings
 from assistant.text.script import detect_lang
@@ -117,22 +116,22 @@ class HybridRetriever:
         self.concepts = concepts if concepts is not None else ConceptMatcher(snapshot.concepts)
         self._summaries = {s.id for s in snapshot.sections if s.summarises}
 
-    def _vector_store(self) -> Any:
+    def _collection(self) -> Any:
         if self._store is None:
             settings = self.settings
-            client = open_client(
-                self.snapshot.folder / "chroma", settings.chroma_host, settings.chroma_port
+            self._store = query_collection(
+                self.snapshot.folder / "chroma",
+                self.snapshot.manifest["collection"],
+                settings.chroma_host,
+                settings.chroma_port,
             )
-            self._store = vector_store(client, self.snapshot.manifest["collection"])
         return self._store
 
     def dense(self, query_vector: np.ndarray, k: int = CANDIDATES) -> list[tuple[str, float]]:
         """(chunk id, cosine) pairs, best first."""
-        from llama_index.core.vector_stores.types import VectorStoreQuery
-
         try:
-            result = self._vector_store().query(
-                VectorStoreQuery(query_embedding=query_vector.tolist(), similarity_top_k=k)
+            result = self._collection().query(
+                query_embeddings=[query_vector.tolist()], n_results=k, include=["distances"]
             )
         except StoreUnavailable:
             self._store = None
@@ -145,10 +144,10 @@ class HybridRetriever:
                     f"did not answer ({exc.__class__.__name__}); try again when it is back"
                 ) from None
             raise
-        # ChromaVectorStore reports exp(-distance); cosine distance = 1 - cosine.
+        # The collection's space is cosine: distance = 1 - cosine.
         return [
-            (cid, 1.0 + math.log(max(sim, 1e-12)))
-            for cid, sim in zip(result.ids, result.similarities, strict=False)
+            (cid, 1.0 - float(distance))
+            for cid, distance in zip(result["ids"][0], result["distances"][0], strict=False)
         ]
 
     def bm25(self, query: str, k: int = CANDIDATES) -> list[tuple[int, float]]:

@@ -25,16 +25,20 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BRANCHES = ("audit", "feedback")
+# The newest migration of each branch (migrations/versions/). A database already there is not
+# handed to alembic at all; tests/safety/test_database.py checks this against alembic's heads.
+HEADS = {"audit": "audit_0002", "feedback": "feedback_0001"}
 # Any constant: replicas that share a database take this lock while they migrate it.
 _MIGRATION_LOCK = 4_861_920_517
 # How long a call waits for the database before it fails (and the audit log fails closed).
@@ -176,9 +180,15 @@ class Database:
                         connection.execute(
                             sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
                         )
-                    config = alembic_config(connection, branch)
-                    command.upgrade(config, f"{branch}@head")
                     revision = self._revision(connection, branch)
+                    if revision != HEADS[branch]:
+                        # Imported here: a database already at head (every run after the first)
+                        # never needs alembic, whose import is a tenth of a one-shot `ask`.
+                        from alembic import command
+
+                        config = alembic_config(connection, branch)
+                        command.upgrade(config, f"{branch}@head")
+                        revision = self._revision(connection, branch)
             except SQLAlchemyError as exc:
                 raise DatabaseUnavailable(_reason(exc)) from None
             self._migrated.add(branch)
@@ -225,6 +235,8 @@ def version_table(branch: str) -> str:
 def alembic_config(connection: Connection, branch: str) -> Config:
     """Alembic's configuration for migrating ``branch`` on an open ``connection``
     (``migrations/env.py`` reads both from ``attributes``)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection

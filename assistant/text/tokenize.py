@@ -119,6 +119,14 @@ def _stopwords() -> frozenset[str]:
     return frozenset(words)
 
 
+def prepare_tokenizer() -> None:
+    """Write jieba's dictionary table now (``assistant index`` calls this), so that the first
+    question does not wait for it."""
+    from assistant.text.dictionary import ensure_dictionary
+
+    ensure_dictionary(jieba_cache_dir())
+
+
 def jieba_cache_dir() -> Path:
     """Where jieba keeps its dictionary cache: this user's cache folder, never a shared temp
     folder (another user's file there cannot be replaced, and a half-written one is left)."""
@@ -130,17 +138,19 @@ def jieba_cache_dir() -> Path:
 def _jieba():  # type: ignore[no-untyped-def]
     import jieba
 
+    from assistant.text.dictionary import table_tokenizer
+
     jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
     folder = jieba_cache_dir()
     with contextlib.suppress(OSError):
         folder.mkdir(parents=True, exist_ok=True)
-    tokenizer.tmp_dir = str(folder)
     if not os.access(folder, os.W_OK):
         # Without a writable cache folder jieba builds its dictionary in memory each run (about
         # a second); its failed attempt to save the cache is not an error of ours to print.
         logging.getLogger("jieba").setLevel(logging.CRITICAL)
-    tokenizer.initialize()
+    # The dictionary is read from a table a word at a time (text.dictionary), not loaded whole.
+    tokenizer = table_tokenizer(folder)
+    tokenizer.tmp_dir = str(folder)
     for term in _data_lines("domain_terms.txt"):
         tokenizer.add_word(normalise(term), freq=20000)
     for word in ("可唔可以", "得唔得", "要唔要", "系咪", "点样", "我哋", "佢哋", "你哋", "边个"):

@@ -82,6 +82,7 @@ def test_bench_smoke_writes_report_and_plot(tmp_path: Path) -> None:
         repeats=1,
         gold=PROJECT_ROOT / "evals" / "gold.jsonl",
         cold=False,  # a build that embeds everything is tested in tests/index/test_build.py
+        cli_runs=2,
     )
     report = (tmp_path / "out" / "bench.md").read_text("utf-8")
     for heading in (
@@ -89,6 +90,8 @@ def test_bench_smoke_writes_report_and_plot(tmp_path: Path) -> None:
         "## Query latency",
         "## Beside llama-index",
         "## Scaling",
+        "## Cold paths",
+        "`assistant ask --json (zh-Hant)`",
         "Chroma server",
     ):
         assert heading in report
@@ -101,3 +104,6 @@ def test_bench_smoke_writes_report_and_plot(tmp_path: Path) -> None:
         data["scales"]["3"]["embedded"] == 0
     )  # copies reuse perturbed vectors, nothing re-embedded
     assert results["cold_start"]["first_answer_s"] is not None
+    cli = data["cold_cli"]["commands"]
+    assert set(cli) == {"ask --json (en)", "ask --json (zh-Hant)", "index (no-op)"}
+    assert all(t["n"] == 2 and t["mean_s"] > 0 for t in cli.values())

@@ -86,3 +86,35 @@ def test_a_host_wins_over_a_path(tmp_path: Path) -> None:
     with pytest.raises(StoreUnavailable, match=str(port)):
         open_client(tmp_path / "chroma", host="127.0.0.1", port=port)
     assert not (tmp_path / "chroma").exists()  # no embedded store was made instead
+
+
+def test_the_embedded_reader_answers_as_the_chroma_client_does(tmp_path: Path) -> None:
+    import numpy as np
+
+    from assistant.index.store import EmbeddedCollection, query_collection
+
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(300, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    client = open_client(tmp_path / "chroma")
+    collection = client.get_or_create_collection("col", metadata={"hnsw:space": "cosine"})
+    collection.add(ids=[f"c{i}" for i in range(300)], embeddings=vectors.tolist())
+    reader = query_collection(tmp_path / "chroma", "col")
+    assert isinstance(reader, EmbeddedCollection)
+    for query in rng.normal(size=(20, 16)):
+        q = [float(x) for x in query / np.linalg.norm(query)]
+        ours = reader.query(query_embeddings=[q], n_results=10, include=["distances"])
+        theirs = collection.query(query_embeddings=[q], n_results=10, include=["distances"])
+        assert ours["ids"] == theirs["ids"]
+        assert ours["distances"] == theirs["distances"]
+
+
+def test_a_store_the_reader_cannot_open_falls_back_to_the_client(tmp_path: Path) -> None:
+    from assistant.index.store import EmbeddedCollection, query_collection
+
+    assert EmbeddedCollection.open(tmp_path / "nothing-here", "col") is None
+    client = open_client(tmp_path / "chroma")
+    client.get_or_create_collection("col")
+    assert EmbeddedCollection.open(tmp_path / "chroma", "no-such-collection") is None
+    with pytest.raises(Exception, match="does not exist|not found|NotFound"):
+        query_collection(tmp_path / "chroma", "no-such-collection")

@@ -44,6 +44,32 @@ def test_ask_json_contract(built_settings: Settings) -> None:
     assert data["timings_ms"]["total"] > 0
 
 
+def test_a_one_shot_ask_loads_only_what_it_needs(built_settings: Settings) -> None:
+    """The cold-CLI budget (issue: a second from the shell to the JSON) rests on these modules
+    staying out of `ask`: each costs a tenth of a second or more to import."""
+    script = (
+        "import json, sys; from assistant.interfaces.cli import main; code = main(['ask', "
+        "'--json', '員工可以用咩裝置使用生成式AI？']); heavy = ['llama_index', 'chromadb', "
+        "'gradio', 'bm25s', 'scipy', 'alembic', 'torch', 'assistant.drafting']; "
+        "print(json.dumps([m for m in heavy if m in sys.modules]), file=sys.stderr); "
+        "sys.exit(code)"
+    )
+    environment = {
+        **os.environ,
+        "ASSISTANT_CORPUS_DIR": str(built_settings.corpus_dir),
+        "ASSISTANT_INDEX_DIR": str(built_settings.index_dir),
+        "ASSISTANT_DATA_DIR": str(built_settings.data_dir),
+    }
+    # Twice: the first run creates the audit database (alembic may run then), the second not.
+    for _ in range(2):
+        out = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, env=environment
+        )
+        assert out.returncode == 0, out.stderr
+    assert json.loads(out.stderr.strip().splitlines()[-1]) == []
+    assert json.loads(out.stdout)["citations"]
+
+
 def test_ask_for_a_person_prints_answer_and_sources(built_settings: Settings) -> None:
     out = run_cli(built_settings, "ask", "What", "does", "DPP", "4", "require?")
     assert out.returncode == 0, out.stderr

@@ -13,6 +13,9 @@ from alembic import command
 from assistant.pipeline import Assistant
 from assistant.safety.audit import AuditError, AuditLog, request_context
 from assistant.safety.database import (
+    BRANCHES,
+    HEADS,
+    MIGRATIONS,
     Database,
     DatabaseConfigError,
     alembic_config,
@@ -52,6 +55,25 @@ OLD_ROW = (
 
 def _assistant(settings: Settings, fixture_assistant: Assistant, **changes: object) -> Assistant:
     return Assistant(settings.replace(**changes), embedder=fixture_assistant.embedder)
+
+
+def test_the_recorded_heads_are_alembics_and_a_database_at_head_is_left_to_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    script = ScriptDirectory.from_config(config)
+    assert {b: script.get_revision(f"{b}@head").revision for b in BRANCHES} == HEADS
+    db = Database.for_file(tmp_path / "x.sqlite3")
+    assert db.migrate("audit") == HEADS["audit"]
+    # A second process finds the tables at head and does not run alembic.
+    calls: list[object] = []
+    monkeypatch.setattr(command, "upgrade", lambda *a, **k: calls.append(a))
+    assert Database.for_file(tmp_path / "x.sqlite3").migrate("audit") == HEADS["audit"]
+    assert calls == []
 
 
 def test_urls_are_checked_and_never_show_a_password() -> None:

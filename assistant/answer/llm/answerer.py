@@ -42,6 +42,7 @@ from assistant.answer.llm.config import gguf_path, llm_configured  # noqa: F401 
 from assistant.answer.model import MESSAGES, Answer, Citation
 from assistant.answer.verify import NOT_COVERED, Checked, SentenceStream, Verifier
 from assistant.corpus.documents import Section
+from assistant.extras import require
 from assistant.index.embeddings import Embedder
 from assistant.retrieval.hybrid import RetrievalResult
 from assistant.safety.injection import without_orders
@@ -177,8 +178,7 @@ class LlamaCppLLM(CustomLLM):
 
     def _model(self) -> Any:
         if self._llama is None:
-            from llama_cpp import Llama
-
+            Llama = require("llama_cpp", "llm-local", "a GGUF model file").Llama
             self._llama = Llama(
                 model_path=self.model_path, n_ctx=self.context_window, verbose=False
             )
