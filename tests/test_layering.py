@@ -18,6 +18,8 @@ LAZY_IMPORTS_ALLOWED = {
     ("assistant.interfaces.cli", "*"),
     # The LLM client (llama-index) is loaded only when an LLM is configured.
     ("assistant.pipeline", "generator"),
+    # The drafter is loaded only for a draft request typed into the chat.
+    ("assistant.pipeline", "_draft"),
     # Measures a cold import in a subprocess, so the import must happen inside the probe.
     ("assistant.devtools.bench", "probe"),
     # Starts the web app (gradio) only when the load test serves one itself.

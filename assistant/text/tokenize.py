@@ -15,6 +15,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from assistant.text.dictionary import ensure_dictionary, table_tokenizer
 from assistant.text.script import HAN, fold_width, has_han
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6}
@@ -122,8 +123,6 @@ def _stopwords() -> frozenset[str]:
 def prepare_tokenizer() -> None:
     """Write jieba's dictionary table now (``assistant index`` calls this), so that the first
     question does not wait for it."""
-    from assistant.text.dictionary import ensure_dictionary
-
     ensure_dictionary(jieba_cache_dir())
 
 
@@ -137,8 +136,6 @@ def jieba_cache_dir() -> Path:
 @cache
 def _jieba():  # type: ignore[no-untyped-def]
     import jieba
-
-    from assistant.text.dictionary import table_tokenizer
 
     jieba.setLogLevel(logging.WARNING)
     folder = jieba_cache_dir()
