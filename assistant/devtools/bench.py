@@ -197,9 +197,9 @@ def _post_json(url: str, body: dict[str, Any], timeout: float = 30) -> dict[str,
         return json.loads(response.read())
 
 
-def _cold_start(settings: Settings, question: str) -> dict[str, Any]:
+def _cold_start(settings: Settings, question: str, answers: int = 30) -> dict[str, Any]:
     """From `assistant serve` (a new process, as from the shell) to its first answer over the
-    REST API, polled every 50 ms; then thirty answers through the UI's Gradio API, and the
+    REST API, polled every 50 ms; then ``answers`` answers through the UI's Gradio API, and the
     process's peak RSS after."""
     from gradio_client import Client
 
@@ -224,7 +224,7 @@ def _cold_start(settings: Settings, question: str) -> dict[str, Any]:
         if answered is None:
             raise RuntimeError("`assistant serve` did not answer within 120 s")
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        for _ in range(30):
+        for _ in range(answers):
             client.predict(question, api_name="/ask")
         rss = _peak_rss_mb(process.pid)
     finally:
@@ -429,6 +429,7 @@ def run_bench(
     gold: Path = Path("evals/gold.jsonl"),
     cold: bool = True,
     cli_runs: int = 10,
+    serve_answers: int = 30,
 ) -> dict[str, Any]:
     """``cold`` also times a build that embeds everything (``--rebuild``), which is what the
     estimates for the scaled corpora rest on; the first build uses the shipped vectors, as a
@@ -469,7 +470,7 @@ def run_bench(
             "embedding_s": (cold_s - cached_s) if cold_s is not None else 0.0,
         }
         results["llama_index"] = _llama_index_default(base, questions, repeats)
-        results["cold_start"] = _cold_start(base, questions["en"][0])
+        results["cold_start"] = _cold_start(base, questions["en"][0], serve_answers)
         results["cold_cli"] = _cold_cli(base, questions, runs=cli_runs)
 
         port = free_port()
