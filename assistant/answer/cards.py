@@ -182,14 +182,22 @@ class CardIndex:
         return sorted(((v, c, k) for c, (v, k) in best.items()), reverse=True)
 
     def match(
-        self, question: str, question_vector: np.ndarray, retrieved: list[str]
+        self,
+        question: str,
+        question_vector: np.ndarray,
+        retrieved: list[str],
+        subjects: list[set[str]] | None = None,
     ) -> CardMatch | None:
-        """The card for this question, or None: above the threshold, and citing a section the
-        retrieval found (among its top results)."""
+        """The card for this question, or None: above the threshold, citing a section the
+        retrieval found (among its top results), and, for each subject the question names
+        (``subjects``: the sections of each risk or topic concept found in it), citing one of
+        that subject's sections: a card on whether breaching a policy is a crime does not
+        answer 「deepfake犯唔犯法」."""
         for value, position, ask in self.score(question, question_vector)[:3]:
             if value < self.threshold:
                 return None
             card = self.cards[position]
-            if set(card.cited) & set(retrieved):
+            cited = set(card.cited)
+            if cited & set(retrieved) and all(cited & s for s in subjects or []):
                 return CardMatch(card, value, self.threshold, self._asks[ask])
         return None

@@ -20,6 +20,11 @@ from assistant.retrieval.hybrid import HybridRetriever, RetrievalResult
 from assistant.retrieval.scope import RefusalModel
 
 
+# Concept kinds that name what a question is about (a risk such as deepfakes, a topic such as
+# CCTV); a matched card must cite one of the sections of each such concept found.
+SUBJECT_KINDS = frozenset({'risk'})
+
+
 class ExtractiveAnswerer:
     """Builds an answer only from corpus sentences (and verified cards); never writes a claim of
     its own. The reply's first lines answer what was asked (see ``assistant.answer.plans``)."""
@@ -94,7 +99,12 @@ class ExtractiveAnswerer:
             # answer what is new in it ("and passwords?"), not repeat the previous answer.
             focus_vector = self.retriever.embedder.embed_queries([focus])[0]
             query_vector = (query_vector + focus_vector) / 2
-        card = self.cards.match(focus, query_vector, result.section_ids[:5])
+        subjects = [
+            set(h.concept.sections)
+            for h in result.concepts
+            if h.concept.in_scope and h.concept.kind in SUBJECT_KINDS and h.concept.sections
+        ]
+        card = self.cards.match(focus, query_vector, result.section_ids[:5], subjects)
         plan = self.planner.plan(kind.name, result, focus, query_vector)
         answer = self._render(question, result, plan, card)
         answer.in_scope_probability = probability

@@ -71,6 +71,10 @@ _COUNT_RE = re.compile(
     re.I,
 )
 _DATA_KINDS = ("data",)
+# What a question is about when it reports something that happened ("our intern pasted… what
+# now") or asks about a use of data ("can we train…"): an event such as an incident, a purpose
+# such as training. The guidance's answer is in that concept's own section.
+_SUBJECT_KINDS = {"situation": ("event", "purpose"), "permission": ("purpose",)}
 
 
 @dataclass
@@ -208,14 +212,43 @@ class Planner:
             r for r in rows[:10] if _NORMATIVE_RE.search(r.text) and r.score >= best - 0.05
         ]
         lead = normative[0] if normative else rows[0]
-        plan.lead = [Line(lead.text, [lead.section])]
         plan.rule = "what the guidance requires or recommends" if normative else "best sentence"
+        subject = self._subject_sentence(plan.answer_type, result, query_vector, focus)
+        if subject is not None and subject.section.id != lead.section.id:
+            lead = subject
+            plan.rule = "what the guidance requires for the event or purpose asked about"
+        plan.lead = [Line(lead.text, [lead.section])]
         # Personal data involved: the legal rule follows, from the principle the concepts name.
         if any(h.concept.kind in _DATA_KINDS and h.concept.in_scope for h in result.concepts):
             rule = self._dpp_sentence(result, query_vector, focus, exclude=lead.section.id)
             if rule is not None:
                 plan.lead.append(rule)
                 plan.rule += " + the Data Protection Principle"
+
+    def _subject_sentence(
+        self, answer_type: str, result: RetrievalResult, query_vector: np.ndarray, focus: str
+    ) -> Scored | None:
+        """The best normative sentence of the most specific section of an event or purpose
+        concept the question names (see ``_SUBJECT_KINDS``), or None."""
+        kinds = _SUBJECT_KINDS.get(answer_type, ())
+        hits = [
+            h
+            for h in result.concepts
+            if h.concept.in_scope and h.concept.kind in kinds and h.concept.sections
+        ]
+        ids = [h.concept.sections[0] for h in hits]
+        sections = [s for s in (self.section(i, result.lang) for i in dict.fromkeys(ids)) if s]
+        # Judged by the concept's own wording (「報告AI事故」), not the question's: the question
+        # tells the story ("our intern pasted…"), the concept names what it is about.
+        terms: set[str] = set()
+        for h in hits:
+            for term in h.concept.terms.get(result.lang) or h.concept.terms.get("en") or ():
+                terms |= content_terms(term)
+        rows = [
+            r for r in self.scored(sections, query_vector, focus) if _NORMATIVE_RE.search(r.text)
+        ]
+        rows.sort(key=lambda r: -(_overlap(terms, r.text) + 0.1 * r.score))
+        return rows[0] if rows else None
 
     def _dpp_sentence(
         self, result: RetrievalResult, query_vector: np.ndarray, focus: str, exclude: str

