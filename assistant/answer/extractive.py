@@ -19,10 +19,10 @@ from assistant.corpus.documents import Section
 from assistant.retrieval.hybrid import HybridRetriever, RetrievalResult
 from assistant.retrieval.scope import RefusalModel
 
-
-# Concept kinds that name what a question is about (a risk such as deepfakes, a topic such as
-# CCTV); a matched card must cite one of the sections of each such concept found.
-SUBJECT_KINDS = frozenset({'risk'})
+# Concept kinds that name what a question is about (a risk such as deepfakes or doxxing); a
+# matched card must cite one of the sections of each such concept found. Topics and purposes
+# were tried too (everyday-dev): they cost more correct cards than wrong ones.
+SUBJECT_KINDS = frozenset({"risk"})
 
 
 class ExtractiveAnswerer:

@@ -18,6 +18,7 @@ from assistant.corpus.documents import Document, Section
 from assistant.pipeline import Assistant
 from assistant.retrieval.hybrid import RetrievalResult, SectionHit
 from assistant.retrieval.scope import FEATURES, RefusalModel
+from assistant.settings import Settings
 
 N = len(FEATURES)
 # Zero weights make the probability depend on the bias alone: sigmoid(30) ~ 1, sigmoid(-30) ~ 0.
@@ -445,3 +446,27 @@ def test_answer_generated_and_llm_model() -> None:
     answer.generation = {"status": "fallback", "model": "smol", "summary": "timeout"}
     assert not answer.generated
     assert answer.llm_model == "smol (not used: timeout)"
+
+
+@pytest.fixture(scope="module")
+def shipped(real_settings: Settings) -> Assistant:
+    return Assistant(real_settings)
+
+
+def test_a_card_that_never_touches_the_named_risk_is_not_matched(shipped: Assistant) -> None:
+    # The policy-breach card's asks overlap 「犯唔犯法」, but deepfakes are a risk its sections
+    # never deal with: the deepfake card (or none) must answer, never that one.
+    answer = shipped.ask("deepfake犯唔犯法")
+    assert answer.card is None or answer.card["id"] != "breaching-ai-policy-versus-breaching-pdpo"
+    assert "深度偽造" in answer.text.split("\n")[0]
+
+
+def test_a_situation_question_leads_with_what_the_guidance_says_to_do(shipped: Assistant) -> None:
+    answer = shipped.ask(
+        "our intern pasted a customer complaint with the customer's name and phone number "
+        "into chatgpt, what now"
+    )
+    assert answer.answer_type == "situation"
+    first = answer.text.split("\n")[0]
+    assert "incident" in first.lower(), first
+    assert answer.citations[0].section.id == "checklist-2025/4"
