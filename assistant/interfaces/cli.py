@@ -499,10 +499,29 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         return _fail(
             f"no index in {settings.index_dir}: run `assistant index` first, then `assistant serve`"
         )
+    import threading
+
+    from assistant.pipeline import Assistant
+
+    # The index loads while gradio is imported (about two seconds): a first answer sooner.
+    assistant = Assistant(settings)
+    failure: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            assistant.answerer  # noqa: B018
+        except BaseException as exc:  # reported by the main thread, as if loaded there
+            failure.append(exc)
+
+    loading = threading.Thread(target=load, name="index-load", daemon=True)
+    loading.start()
     from assistant.interfaces.web.app import serve
 
+    loading.join()
+    if failure:
+        raise failure[0]
     try:
-        return serve(settings, args.host, args.port)
+        return serve(settings, args.host, args.port, assistant=assistant)
     except OSError as exc:
         host, port = args.host or settings.host, args.port or settings.port
         return _fail(f"cannot serve on {host}:{port} ({exc}): choose another --port")

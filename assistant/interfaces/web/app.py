@@ -50,6 +50,7 @@ from assistant.interfaces.web.security import secured  # noqa: E402
 from assistant.interfaces.web.service import UIService  # noqa: E402
 from assistant.interfaces.web.style import COPY_JS, CSS, theme  # noqa: E402
 from assistant.interfaces.web.text import t, ui_lang  # noqa: E402
+from assistant.pipeline import Assistant  # noqa: E402
 from assistant.safety.access import launch_options  # noqa: E402
 from assistant.safety.feedback import FeedbackError, FeedbackUnavailable  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
@@ -588,12 +589,18 @@ def launch(app: gr.Blocks, host: str, port: int, **kwargs: Any) -> Any:
     )
 
 
-def serve(settings: Settings, host: str | None = None, port: int | None = None) -> int:
-    """``assistant serve``: load the built index and serve the app until interrupted."""
+def serve(
+    settings: Settings,
+    host: str | None = None,
+    port: int | None = None,
+    assistant: Assistant | None = None,
+) -> int:
+    """``assistant serve``: load the built index (or use ``assistant``, loaded already) and serve
+    the app until interrupted."""
     host = host or settings.host
     port = port or settings.port
     access = launch_options(settings)  # checked before the slow build: a bad users file stops here
-    app = build_app(settings)
+    app = build_app(settings, UIService(settings, assistant) if assistant else None)
     print(f"serving the assistant on http://{host}:{port} (Ctrl-C to stop)", flush=True)
     launch(app, host, port, quiet=True, **access)
     return 0
