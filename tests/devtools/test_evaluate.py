@@ -90,35 +90,40 @@ def test_grounding_gate_on_the_shipped_corpus(real_settings: Settings) -> None:
     """The quality bar of the product; a change that drops below it must not land."""
     report = run_eval(real_settings, GOLD, with_baselines=False)
     assert report["grounding_rate"] >= 0.98
-    assert report["hit_at_5"] >= 0.85
-    assert report["hit_at_1"] >= 0.65
+    assert report["hit_at_5"] >= 0.93
+    assert report["hit_at_1"] >= 0.74
     # Card answers cite every section their sentences rest on (e.g. the Checklist's "about" for
     # its legal status) while a gold item lists the section it asks about, so this fell from
     # 0.61 (one section per answer) to 0.49 when cards came in; the floor guards what is left.
-    assert report["citation_precision"] >= 0.45
-    assert report["must_mention_recall"] >= 0.6
-    assert report["refusal_recall"] >= 0.6
-    assert report["false_refusal_rate"] <= 0.05
+    assert report["citation_precision"] >= 0.47
+    assert report["must_mention_recall"] >= 0.8
+    assert report["refusal_recall"] >= 0.9
+    assert report["false_refusal_rate"] <= 0.02
     for lang in ("en", "zh-Hant", "mixed"):
-        assert report["by_lang"][lang]["hit_at_5"] >= 0.8, lang
+        assert report["by_lang"][lang]["hit_at_5"] >= 0.9, lang
 
 
 @pytest.mark.slow
 def test_everyday_and_heldout_floors_on_the_shipped_corpus(real_settings: Settings) -> None:
     """Regression floors just under the figures measured on the sets never tuned on (the
-    everyday test split and the held-out set); the README reports the figures themselves."""
+    everyday test split and the held-out set); the README reports the figures themselves. Each
+    floor leaves about one item of margin: builds of the same corpus can differ in the last
+    digits of a vector-store distance (Chroma builds its HNSW graph with several threads), which
+    now and then moves an item that sits near a threshold."""
     everyday = run_eval(real_settings, EVERYDAY, with_baselines=False, split="test")
     assert everyday["items"] == 110
     assert everyday["grounding_rate"] >= 0.95
-    assert everyday["hit_at_5"] >= 0.79
-    assert everyday["hit_at_1"] >= 0.52
-    assert everyday["false_refusal_rate"] <= 0.03
+    assert everyday["hit_at_5"] >= 0.85
+    assert everyday["hit_at_1"] >= 0.61
+    assert everyday["false_refusal_rate"] <= 0.045
     assert everyday["refusal_recall"] >= 0.64
-    assert everyday["lead_accuracy"] >= 0.41
-    assert everyday["list_completeness"] >= 0.6
+    assert everyday["lead_accuracy"] >= 0.44
+    assert everyday["list_completeness"] >= 0.78
+    assert everyday["card_precision"] >= 0.86
     heldout = run_eval(real_settings, HELDOUT, with_baselines=False)
     assert heldout["grounding_rate"] >= 0.95
-    assert heldout["hit_at_5"] >= 0.82
+    assert heldout["hit_at_5"] >= 0.88
+    assert heldout["hit_at_1"] >= 0.6
     assert heldout["false_refusal_rate"] <= 0.05
 
 

@@ -7,6 +7,15 @@ import subprocess
 import sys
 
 
+def _python(script: str) -> str:
+    """``script``'s standard output from a new interpreter (so that gradio loads afresh)."""
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
 def test_the_web_package_imports_gradio_without_its_stub_writer() -> None:
     script = (
         "import json, pathlib, sys\n"
@@ -22,11 +31,7 @@ def test_the_web_package_imports_gradio_without_its_stub_writer() -> None:
         "    'changed': [p for p in after if before.get(p) != after[p]],\n"
         "    'events': hasattr(box, 'change')}))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
-    )
-    assert out.returncode == 0, out.stderr
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = json.loads(_python(script).strip().splitlines()[-1])
     assert result == {
         "writer": "assistant.interfaces.web.gradio_import",
         "changed": [],
@@ -42,8 +47,4 @@ def test_without_the_hook_gradio_would_rewrite_the_stubs() -> None:
         "print(meta.create_or_modify_pyi.__module__, "
         "'pyi_file.write_text' in inspect.getsource(meta.create_or_modify_pyi))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["gradio.component_meta", "True"]
+    assert _python(script).split() == ["gradio.component_meta", "True"]
