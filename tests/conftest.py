@@ -58,6 +58,27 @@ def make_settings(tmp: Path, **overrides: object) -> Settings:
     )
 
 
+def run_cli(
+    settings: Settings, *args: str, env: dict[str, str] | None = None, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``assistant ARGS`` in a new process on the folders of ``settings`` (and ``env``)."""
+    environment = {
+        **os.environ,  # the conftest has taken out the developer's own ASSISTANT_* settings
+        "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir),
+        "ASSISTANT_INDEX_DIR": str(settings.index_dir),
+        "ASSISTANT_DATA_DIR": str(settings.data_dir),
+        **(env or {}),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.interfaces.cli", *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
+    )
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path)

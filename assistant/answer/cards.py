@@ -158,7 +158,7 @@ class CardIndex:
         self._vectors = ask_vectors
         self._ask_terms = (
             [set(t) for t in ask_terms]
-            if ask_terms is not None and len(ask_terms) == len(self._asks)
+            if ask_terms is not None
             else [content_terms(a) for a in self._asks]
         )
 

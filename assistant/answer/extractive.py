@@ -99,11 +99,7 @@ class ExtractiveAnswerer:
             # answer what is new in it ("and passwords?"), not repeat the previous answer.
             focus_vector = self.retriever.embedder.embed_queries([focus])[0]
             query_vector = (query_vector + focus_vector) / 2
-        subjects = [
-            set(h.concept.sections)
-            for h in result.concepts
-            if h.concept.in_scope and h.concept.kind in SUBJECT_KINDS and h.concept.sections
-        ]
+        subjects = [set(h.concept.sections) for h in result.concepts_of(SUBJECT_KINDS)]
         card = self.cards.match(focus, query_vector, result.section_ids[:5], subjects)
         plan = self.planner.plan(kind.name, result, focus, query_vector)
         answer = self._render(question, result, plan, card)

@@ -230,12 +230,7 @@ class Planner:
     ) -> Scored | None:
         """The best normative sentence of the most specific section of an event or purpose
         concept the question names (see ``_SUBJECT_KINDS``), or None."""
-        kinds = _SUBJECT_KINDS.get(answer_type, ())
-        hits = [
-            h
-            for h in result.concepts
-            if h.concept.in_scope and h.concept.kind in kinds and h.concept.sections
-        ]
+        hits = result.concepts_of(_SUBJECT_KINDS.get(answer_type, ()))
         ids = [h.concept.sections[0] for h in hits]
         sections = [s for s in (self.section(i, result.lang) for i in dict.fromkeys(ids)) if s]
         # Judged by the concept's own wording (「報告AI事故」), not the question's: the question

@@ -9,6 +9,7 @@ embedding time at scale is reported as measured throughput times chunk count.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import random
@@ -20,14 +21,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from assistant.corpus.documents import corpus_files, load_corpus, split_front_matter
-from assistant.devtools.loadtest import free_port
+from assistant.devtools.loadtest import RestClient, free_port
 from assistant.extras import require
 from assistant.index.cache import EmbeddingCache, cache_path
 from assistant.index.chunking import chunk_sections
@@ -189,14 +189,6 @@ def _llama_index_default(
     return {"build_s": build_s, "query": _summary(times)}
 
 
-def _post_json(url: str, body: dict[str, Any], timeout: float = 30) -> dict[str, Any]:
-    request = urllib.request.Request(
-        url, json.dumps(body).encode(), {"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        return json.loads(response.read())
-
-
 def _cold_start(settings: Settings, question: str, answers: int = 30) -> dict[str, Any]:
     """From `assistant serve` (a new process, as from the shell) to its first answer over the
     REST API, polled every 50 ms; then ``answers`` answers through the UI's Gradio API, and the
@@ -215,11 +207,12 @@ def _cold_start(settings: Settings, question: str, answers: int = 30) -> dict[st
     try:
         deadline = started + 120
         answered = None
+        rest = RestClient(f"http://127.0.0.1:{port}/", timeout=30)
         while time.perf_counter() < deadline and answered is None:
             try:
-                _post_json(f"http://127.0.0.1:{port}/api/v1/ask", {"question": question})
+                rest(question)
                 answered = time.perf_counter() - started
-            except OSError:  # not listening yet
+            except (OSError, http.client.HTTPException, RuntimeError):  # not serving yet
                 time.sleep(0.05)
         if answered is None:
             raise RuntimeError("`assistant serve` did not answer within 120 s")

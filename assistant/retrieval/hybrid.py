@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +90,14 @@ class RetrievalResult:
     @property
     def section_ids(self) -> list[str]:
         return [h.section_id for h in self.hits]
+
+    def concepts_of(self, kinds: Collection[str]) -> list[ConceptHit]:
+        """The in-scope concepts found of these kinds (risk, event, purpose…) that name sections."""
+        return [
+            h
+            for h in self.concepts
+            if h.concept.in_scope and h.concept.kind in kinds and h.concept.sections
+        ]
 
 
 class HybridRetriever:

@@ -58,9 +58,9 @@ class WordFrequencies(MutableMapping[str, int]):
     def __init__(self, path: Path) -> None:
         self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         self._lock = threading.Lock()
-        self._added: dict[str, int] = {}
-        # Lookups already made (None: not a word or prefix); a server asks the same ones often.
-        self._seen: dict[str, int | None] = {}
+        # Words added at run time, and lookups already made (None: not a word or prefix); a
+        # server asks the same ones often.
+        self._known: dict[str, int | None] = {}
 
     def total(self) -> int:
         with self._lock:
@@ -68,17 +68,15 @@ class WordFrequencies(MutableMapping[str, int]):
         return int(row[0])
 
     def _lookup(self, word: str) -> int | None:
-        if word in self._added:
-            return self._added[word]
         try:
-            return self._seen[word]
+            return self._known[word]
         except KeyError:
             pass
         with self._lock:
             row = self._db.execute("SELECT freq FROM words WHERE word = ?", (word,)).fetchone()
         value = None if row is None else int(row[0])
-        if len(self._seen) < 200_000:
-            self._seen[word] = value
+        if len(self._known) < 200_000:
+            self._known[word] = value
         return value
 
     def __getitem__(self, word: str) -> int:
@@ -95,7 +93,7 @@ class WordFrequencies(MutableMapping[str, int]):
         return default if value is None else value
 
     def __setitem__(self, word: str, freq: int) -> None:
-        self._added[word] = freq
+        self._known[word] = freq
 
     def __delitem__(self, word: str) -> None:
         # jieba never deletes; a deleted table word could not be hidden without more state.
@@ -109,20 +107,19 @@ class WordFrequencies(MutableMapping[str, int]):
             return int(self._db.execute("SELECT count(*) FROM words").fetchone()[0])
 
 
-def ensure_dictionary(cache_dir: Path) -> Path | None:
-    """The table for jieba's default dictionary, written if missing; None if it cannot be
-    (a read-only cache folder): jieba then loads its dictionary the usual way."""
+def ensure_dictionary(cache_dir: Path, tokenizer: Any = None) -> Path | None:
+    """The table for jieba's default dictionary (that of ``tokenizer``, a new one if not given),
+    written if missing; None if it cannot be (a read-only cache folder): jieba then loads its
+    dictionary the usual way."""
     import jieba
 
-    tokenizer = jieba.Tokenizer()
-    dict_file = tokenizer.get_dict_file().name
-    path = dictionary_path(cache_dir, dict_file)
-    if path.exists():
-        return path
+    tokenizer = tokenizer or jieba.Tokenizer()
     try:
         with tokenizer.get_dict_file() as f:
-            frequencies, total = tokenizer.gen_pfdict(f)
-        write_dictionary(path, frequencies, total)
+            path = dictionary_path(cache_dir, f.name)
+            if not path.exists():
+                frequencies, total = tokenizer.gen_pfdict(f)
+                write_dictionary(path, frequencies, total)
     except OSError:
         return None
     return path
@@ -134,7 +131,7 @@ def table_tokenizer(cache_dir: Path) -> Any:
     import jieba
 
     tokenizer = jieba.Tokenizer()
-    path = ensure_dictionary(cache_dir)
+    path = ensure_dictionary(cache_dir, tokenizer)
     if path is None:
         tokenizer.initialize()
         return tokenizer

@@ -7,30 +7,10 @@ from pathlib import Path
 import pytest
 
 from assistant.settings import Settings
-from tests.conftest import PROJECT_ROOT, make_settings
+from tests.conftest import PROJECT_ROOT, make_settings, run_cli
 
 KEYS = {"answer", "lang", "refused", "citations", "timings_ms"}
 CITATION_KEYS = {"section_id", "doc_id", "title", "heading", "lang", "url", "quote"}
-
-
-def run_cli(
-    settings: Settings, *args: str, env: dict[str, str] | None = None, input: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    environment = {
-        **os.environ,  # the conftest has taken out the developer's own ASSISTANT_* settings
-        "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir),
-        "ASSISTANT_INDEX_DIR": str(settings.index_dir),
-        "ASSISTANT_DATA_DIR": str(settings.data_dir),
-        **(env or {}),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "assistant.interfaces.cli", *args],
-        input=input,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=300,
-    )
 
 
 def test_ask_json_contract(built_settings: Settings) -> None:

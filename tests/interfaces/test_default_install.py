@@ -23,7 +23,7 @@ from packaging.requirements import Requirement
 
 from assistant.devtools.loadtest import free_port
 from assistant.settings import Settings
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, run_cli
 
 DISTRIBUTION = "pcpd-ai-assistant"
 EXTRAS = ("dev", "st", "llm-local")
@@ -117,19 +117,6 @@ def default_install(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str,
     return env, settings
 
 
-def _run(
-    env: dict[str, str], *args: str, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "assistant.interfaces.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
-
-
 def test_the_blocker_really_hides_the_extras(default_install) -> None:  # type: ignore[no-untyped-def]
     env, _ = default_install
     probe = (
@@ -193,7 +180,7 @@ def test_every_readme_command_after_the_default_install(  # type: ignore[no-unty
         (["bench", "--scales", "1", "--questions", "1", "--repeats", "1"], None, 1),
     ]
     for args, stdin, code in commands:
-        out = _run(env, *args, stdin=stdin)
+        out = run_cli(settings, *args, env=env, input=stdin)
         assert "Traceback" not in out.stderr, (args, out.stderr)
         assert out.returncode == code, (args, out.returncode, out.stderr[-2000:])
         if args[0] == "eval" and "--no-baselines" not in args:
@@ -208,8 +195,8 @@ def test_every_readme_command_after_the_default_install(  # type: ignore[no-unty
 
 
 def test_serve_and_loadtest_after_the_default_install(default_install) -> None:  # type: ignore[no-untyped-def]
-    env, _ = default_install
-    assert _run(env, "index").returncode == 0
+    env, settings = default_install
+    assert run_cli(settings, "index", env=env).returncode == 0
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "assistant.interfaces.cli", "serve", "--port", str(port)],
@@ -227,8 +214,8 @@ def test_serve_and_loadtest_after_the_default_install(default_install) -> None: 
             except OSError:
                 assert server.poll() is None, server.stderr.read() if server.stderr else ""
                 time.sleep(0.3)
-        out = _run(
-            env,
+        out = run_cli(
+            settings,
             "loadtest",
             "--clients",
             "2",
@@ -236,6 +223,7 @@ def test_serve_and_loadtest_after_the_default_install(default_install) -> None: 
             "1",
             "--url",
             f"http://127.0.0.1:{port}/",
+            env=env,
         )
         assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr[-2000:]
     finally:
