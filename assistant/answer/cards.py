@@ -18,7 +18,7 @@ import numpy as np
 
 from assistant.answer.grounding import check_support, section_context
 from assistant.corpus.cards import Card
-from assistant.corpus.documents import LANGS, Corpus, Section
+from assistant.corpus.documents import LANGS, Corpus, Section, sentence_problems
 from assistant.index.embeddings import Embedder
 from assistant.text.script import detect_lang, has_han, split_sentences, strip_markdown
 from assistant.text.tokenize import content_terms
@@ -48,8 +48,9 @@ class CardMatch:
 
 def verify_cards(cards: list[Card], corpus: Corpus, embedder: Embedder | None) -> list[str]:
     """Every problem with the cards, naming the card and sentence: a cited section missing, a
-    sentence its cited sections do not support, a sentence in the wrong script, or a cited section
-    changed since the card was reviewed."""
+    sentence its cited sections do not support, a sentence in the wrong script or one that does not
+    read on its own (see ``sentence_problems``), or a cited section changed since the card was
+    reviewed."""
     problems: list[str] = []
     passages = _Passages(embedder)
     for card in cards:
@@ -68,6 +69,12 @@ def verify_cards(cards: list[Card], corpus: Corpus, embedder: Embedder | None) -
                     continue
                 if lang == "en" and detect_lang(sentence.text) != "en":
                     problems.append(f"{where}: the en answer is not English: {sentence.text!r}")
+                    continue
+                # A card sentence is shown on its own, so it must read on its own: "It depends…"
+                # or "They are…" leans on the question, and the reply never shows it.
+                unclean = sentence_problems(sentence.text)
+                if unclean:
+                    problems.append(f"{where}: {'; '.join(unclean)}: {sentence.text!r}")
                     continue
                 if not passages.supported(sentence.text, [s for s in sections if s is not None]):
                     problems.append(

@@ -13,11 +13,11 @@ from assistant.answer.model import (
     Answer,
     Citation,
 )
-from assistant.answer.plans import Line, Plan, Planner
+from assistant.answer.plans import Line, Plan, Planner, same_statement
 from assistant.answer.question_type import QuestionType, classify
 from assistant.corpus.documents import Section
 from assistant.retrieval.hybrid import HybridRetriever, RetrievalResult
-from assistant.retrieval.scope import RefusalModel
+from assistant.retrieval.scope import RefusalModel, framing_topic
 
 # Concept kinds that name what a question is about (a risk such as deepfakes or doxxing); a
 # matched card must cite one of the sections of each such concept found. Topics and purposes
@@ -91,6 +91,10 @@ class ExtractiveAnswerer:
                 f"(dense {result.dense_top:.3f}, bm25 {result.bm25_top:.2f}, coverage {result.coverage:.2f})"
             )
             return self.decline(question, result, reason)
+        topic = framing_topic(result)
+        if topic is not None:
+            reason = f"asked under or about {topic}, which the guidance does not cover"
+            return self.decline(question, result, reason)
         focus = focus or question
         kind = question_type or classify(focus)
         query_vector = result.query_vector
@@ -101,7 +105,16 @@ class ExtractiveAnswerer:
             query_vector = (query_vector + focus_vector) / 2
         subjects = [set(h.concept.sections) for h in result.concepts_of(SUBJECT_KINDS)]
         card = self.cards.match(focus, query_vector, result.section_ids[:5], subjects)
-        plan = self.planner.plan(kind.name, result, focus, query_vector)
+        if card is not None and kind.name == "list":
+            # A list question is answered by the whole list: a card leads only if it is about
+            # that list (it cites the list's section), else the list would come second.
+            listed = self.planner.plan(kind.name, result, focus, query_vector)
+            sections = {s.id for line in listed.items for s in line.sections}
+            sections |= {s.parent_id for line in listed.items for s in line.sections if s.parent_id}
+            if listed.items and not sections & set(card.card.cited):
+                card = None
+        said = [s.text for s in card.card.answer[result.lang]] if card is not None else []
+        plan = self.planner.plan(kind.name, result, focus, query_vector, said)
         answer = self._render(question, result, plan, card)
         answer.in_scope_probability = probability
         answer.answer_type = kind.name
@@ -153,9 +166,17 @@ class ExtractiveAnswerer:
                 }
             )
 
+        # A card sentence that the numbered list below repeats is left to the list, which cites it.
+        said = [
+            sentence
+            for sentence in (card.card.answer[lang] if card is not None else [])
+            if not any(same_statement(sentence.text, item.text) for item in plan.items)
+        ]
+        if not said:
+            card = None
         if card is not None:
             pieces = []
-            for sentence in card.card.answer[lang]:
+            for sentence in said:
                 sections = [
                     s for s in (self.retriever.section(c, lang) for c in sentence.cites) if s
                 ]

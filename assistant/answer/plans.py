@@ -71,6 +71,8 @@ _COUNT_RE = re.compile(
     re.I,
 )
 _DATA_KINDS = ("data",)
+# How far a reported sentence sinks when the lead is chosen (scores are cosines plus overlap).
+_HEARSAY = {"press": 0.03, "secondary": 0.04}
 # What a question is about when it reports something that happened ("our intern pasted… what
 # now") or asks about a use of data ("can we train…"): an event such as an incident, a purpose
 # such as training. The guidance's answer is in that concept's own section.
@@ -164,7 +166,10 @@ class Planner:
         result: RetrievalResult,
         focus: str,
         query_vector: np.ndarray,
+        shown: list[str] | None = None,
     ) -> Plan:
+        """``shown`` holds sentences the reply already gives above the plan (a matched card's):
+        the plan does not repeat them."""
         sections = self.hit_sections(result)
         rows = self.scored(sections, query_vector, focus)
         plan = Plan(answer_type)
@@ -183,10 +188,18 @@ class Planner:
         if not plan.lead and not plan.items:
             plan.lead = [Line(rows[0].text, [rows[0].section])]
             plan.rule = plan.rule or "the most relevant sentence"
+        above = list(shown or [])
+        if above and plan.lead:
+            # The card already says it: a lead sentence restating a card sentence is dropped
+            # (list items stay, a list is only whole with all of them).
+            kept = [x for x in plan.lead if not any(same_statement(x.text, a) for a in above)]
+            if len(kept) < len(plan.lead):
+                plan.lead = kept
+                plan.rule += " (less what the card says)"
         if GAP_QUESTION_RE.search(focus):
             for section in sections[:2]:
                 plan.evidence.extend(Line(n, [section], note=True) for n in section.notes[:3])
-        self._evidence(plan, rows)
+        self._evidence(plan, rows, above)
         return plan
 
     def _best_with(
@@ -211,6 +224,10 @@ class Planner:
         normative = [
             r for r in rows[:10] if _NORMATIVE_RE.search(r.text) and r.score >= best - 0.05
         ]
+        # What the guidance says outranks what a newspaper or a law firm says it says.
+        normative.sort(
+            key=lambda r: -(r.score - _HEARSAY.get(r.section.provenance_of(r.text), 0.0))
+        )
         lead = normative[0] if normative else rows[0]
         plan.rule = "what the guidance requires or recommends" if normative else "best sentence"
         subject = self._subject_sentence(plan.answer_type, result, query_vector, focus)
@@ -267,7 +284,8 @@ class Planner:
         rows: list[Scored],
     ) -> None:
         wanted = _count_in(focus)
-        candidates: list[tuple[float, Section, list[str]]] = []
+        relevance = {r.text: r.score for r in reversed(rows)}
+        candidates: list[tuple[float, Section, BulletRun]] = []
         seen: set[str] = set()
         pool = list(sections)
         for section in sections[:2]:
@@ -275,27 +293,32 @@ class Planner:
                 parent = self.section(section.parent_id, result.lang)
                 if parent is not None:
                     pool.append(parent)
+        least = 2 if plan.answer_type == "howto" else MIN_LIST_ITEMS
         for order, section in enumerate(pool):
             if section.id in seen:
                 continue
             seen.add(section.id)
-            items = bullet_items(section)
-            if len(items) < MIN_LIST_ITEMS:
-                items = self._child_items(section, result.lang)
-            if len(items) < (2 if plan.answer_type == "howto" else MIN_LIST_ITEMS):
-                continue
-            value = 1.0 / (1 + order)
-            if wanted and len(items) == wanted:
-                value += 1.0
-            candidates.append((value, section, items))
+            runs = [r for r in bullet_runs(section) if len(r.items) >= MIN_LIST_ITEMS]
+            if not runs:
+                runs = [BulletRun("", self._child_items(section, result.lang))]
+            for run in runs:
+                if len(run.items) < least:
+                    continue
+                # A section can hold several lists (the seven procurement steps, then the nine
+                # governance considerations): the one whose lines answer the question is shown.
+                fit = max((relevance.get(t, 0.0) for t in (run.intro, *run.items)), default=0.0)
+                value = 1.0 / (1 + order) + fit
+                if wanted and len(run.items) == wanted:
+                    value += 1.0
+                candidates.append((value, section, run))
         if not candidates:
             return
-        _, section, items = max(candidates, key=lambda c: c[0])
-        count = self._count_line(section, len(items), rows)
+        _, section, run = max(candidates, key=lambda c: c[0])
+        count = self._count_line(section, run, rows)
         if count is not None:
             plan.lead = [count]
-        plan.items = [Line(i, [self._owner(section, i, result.lang)]) for i in items]
-        plan.rule = f"the whole list of {section.id} ({len(items)} items)"
+        plan.items = [Line(i, [self._owner(section, i, result.lang)]) for i in run.items]
+        plan.rule = f"the whole list of {section.id} ({len(run.items)} items)"
 
     def _child_items(self, section: Section, lang: str) -> list[str]:
         """A list made of child sections (the seven principles, the ten tips): each child's first
@@ -317,14 +340,17 @@ class Planner:
                 return child
         return section
 
-    def _count_line(self, section: Section, count: int, rows: list[Scored]) -> Line | None:
-        """The section's sentence that gives the count ("The Guidance sets out seven ethical
-        principles."), if it has one that is not itself an item."""
+    def _count_line(self, section: Section, run: BulletRun, rows: list[Scored]) -> Line | None:
+        """The sentence that gives the list's count ("The Guidance sets out seven ethical
+        principles."): the one introducing it, else any in the section that is not an item."""
+        count = str(len(run.items))
+        if run.intro and count in _numbers_of(run.intro):
+            return Line(run.intro, [section])
         items = set(bullet_items(section))
         for sentence in split_sentences(strip_markdown(_non_bullet_text(section))):
             if sentence in items:
                 continue
-            if str(count) in _numbers_of(sentence):
+            if count in _numbers_of(sentence):
                 return Line(sentence, [section])
         return None
 
@@ -377,14 +403,16 @@ class Planner:
             plan.lead = lead
             plan.rule = "one sentence for each side"
 
-    def _evidence(self, plan: Plan, rows: list[Scored]) -> None:
+    def _evidence(self, plan: Plan, rows: list[Scored], above: list[str]) -> None:
         shown = [*plan.lead, *plan.items]
         for row in rows:
+            if any(same_statement(row.text, a) for a in above):
+                continue
             if len([e for e in plan.evidence if not e.note]) >= EVIDENCE_SENTENCES:
                 break
             if row.score < rows[0].score - 0.12:
                 break
-            duplicate = next((s for s in shown if _same(s.text, row.text)), None)
+            duplicate = next((s for s in shown if same_statement(s.text, row.text)), None)
             if duplicate is not None:
                 if row.section not in duplicate.sections and duplicate.text != row.text:
                     duplicate.sections.append(row.section)
@@ -392,6 +420,39 @@ class Planner:
             line = Line(row.text, [row.section])
             plan.evidence.append(line)
             shown.append(line)
+
+
+@dataclass
+class BulletRun:
+    """One list of a section: its bulleted lines in order, and the sentence just before them."""
+
+    intro: str
+    items: list[str]
+
+
+def bullet_runs(section: Section) -> list[BulletRun]:
+    """The section's lists: runs of consecutive bulleted lines, each with its introducing
+    sentence (the last sentence of the line before the run)."""
+    runs: list[BulletRun] = []
+    before = ""
+    current: BulletRun | None = None
+    for raw in section.text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith(("- ", "* ")):
+            text = strip_markdown(line[2:].strip())
+            if current is None:
+                current = BulletRun(before, [])
+                runs.append(current)
+            if text:
+                current.items.append(text)
+            continue
+        current = None
+        if not line.startswith(("<!--", ">")):
+            sentences = split_sentences(strip_markdown(line))
+            before = sentences[-1] if sentences else ""
+    return runs
 
 
 def bullet_items(section: Section) -> list[str]:
@@ -437,7 +498,8 @@ def _overlap(terms: set[str], sentence: str) -> float:
     return sum(1 for t in terms if t in folded) / len(terms)
 
 
-def _same(a: str, b: str) -> bool:
+def same_statement(a: str, b: str) -> bool:
+    """Do two sentences say the same thing (equal once folded, or sharing most of their words)?"""
     if normalise(a) == normalise(b):
         return True
     ta, tb = content_terms(a), content_terms(b)

@@ -110,10 +110,10 @@ class ItemResult:
     latency_ms: float = 0.0
     grounded: int | None = None  # sentences supported; None for systems that do not write answers
     generation: dict[str, Any] | None = None  # the LLM path's trace, when it was used
-    # What the reply shows (None for baselines, which only rank): its text, first line, the lead
-    # (lines before the supporting quotes), the type it was given, its card, and its draft.
+    # What the reply shows (None for baselines, which only rank): its text, its lead (see lead_lines), the
+    # sections cited before the supporting quotes, the type it was given, its card, and its draft.
     text: str | None = None
-    first_line: str = ""
+    lead_text: str = ""  # the first line, and the numbered list right after it (see lead_lines)
     lead_sections: list[str] = field(default_factory=list)
     predicted_type: str = ""
     card: str | None = None
@@ -158,7 +158,7 @@ def ours(assistant: Assistant) -> System:
             grounded,
             answer.generation,
             text=answer.text,
-            first_line=answer.text.split("\n", 1)[0],
+            lead_text=lead_lines(answer.text),
             lead_sections=_cited_in(lead_block, answer),
             predicted_type=answer.answer_type,
             card=(answer.card or {}).get("id"),
@@ -167,6 +167,19 @@ def ours(assistant: Assistant) -> System:
         )
 
     return run
+
+
+def lead_lines(text: str) -> str:
+    """What the reply leads with: its first line, and when a numbered list follows it, the list
+    (a list question is answered by the whole list, which starts on the second line after the
+    count line "The Guidance sets out seven principles.")."""
+    lines = text.split("\n")
+    lead = [lines[0]]
+    for line in lines[1:]:
+        if not re.match(r"\d+\. ", line):
+            break
+        lead.append(line)
+    return "\n".join(lead)
 
 
 def _cited_in(block: str, answer: Any) -> list[str]:
@@ -413,7 +426,7 @@ def answer_quality(results: list[ItemResult]) -> dict[str, Any]:
 
     out["lead_accuracy"] = rate(
         [
-            all(_mentions(e, r.first_line) for e in r.item.lead_must_mention)
+            all(_mentions(e, r.lead_text) for e in r.item.lead_must_mention)
             for r in shown
             if r.item.in_scope and r.item.lead_must_mention
         ]

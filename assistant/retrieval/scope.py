@@ -12,10 +12,13 @@ calibration set and the dev split of the everyday questions), and stores it besi
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from assistant.text.tokenize import normalise
 
 if TYPE_CHECKING:
     from assistant.retrieval.hybrid import RetrievalResult
@@ -65,7 +68,7 @@ class RefusalModel:
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def in_scope(self, result: RetrievalResult) -> bool:
-        return self.probability(result) >= self.threshold
+        return self.probability(result) >= self.threshold and framing_topic(result) is None
 
     def contributions(self, result: RetrievalResult) -> dict[str, float]:
         """Each feature's share of the decision (its weight times its standardised value), for
@@ -94,6 +97,31 @@ class RefusalModel:
             "scale": self.scale,
             "threshold": self.threshold,
         }
+
+
+# What may stand before an uncovered law for the question to be asked under it: nothing (「《僱傭條例》
+# 准唔准…」, "GDPR 嘅 DPIA…"), a place ("china's PIPL…", 「內地《個人信息保護法》…」), or an opening
+# "under", "according to", 「根據」 (matched on the folded form: lower case, Simplified). Later in
+# the question ("…and is it the same under GDPR") the law is a side question, not the frame.
+_FRAME_BEFORE = re.compile(
+    r"^\W*(?:(?:under|per|according to|in line with|based on)\W+)?(?:the\W+)?"
+    r"(?:(?:china'?s|eu|uk|us|hk|mainland|european|欧盟|内地|美国|中国|英国)\W*)?$"
+    r"|^\W*(?:根据|按照|依照|依据|喺|在)\W*$"
+)
+
+
+def framing_topic(result: RetrievalResult) -> str | None:
+    """The uncovered law, scheme or topic a question is asked under or opens with ("under GDPR do
+    we need a DPIA…", 「強積金可唔可以…」), as typed, or None. Such a question is about that law,
+    even when it names things the guidance covers (a DPIA, consent), so it is declined however
+    good the evidence for those words; a question that names it later ("…? and is GDPR the same")
+    is answered for its covered part, with a note that the rest is not covered."""
+    folded = normalise(result.query.split("\n")[0])
+    for hit in result.concepts:
+        framed = hit.start < len(folded) and _FRAME_BEFORE.search(folded[: hit.start])
+        if not hit.concept.in_scope and framed:
+            return hit.typed or hit.matched
+    return None
 
 
 # Used only while a generation is being built and its calibration is being fitted (the loader

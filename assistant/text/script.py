@@ -15,6 +15,8 @@ _SENTENCE_END_RE = re.compile(
 _ABBREVIATION_END_RE = re.compile(
     r"(?:\b(?:e\.g|i\.e|etc|Cap|No|para|paras|Mr|Ms|Dr|vs|cf)\.|\b[A-Z]\.)$"
 )
+_OPEN_BRACKETS = "（(「『《"
+_CLOSE_BRACKETS = "）)」』》"
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -58,9 +60,13 @@ def split_sentences(text: str) -> list[str]:
             continue
         pending = ""
         for part in _SENTENCE_END_RE.split(line):
-            part = (pending + " " + part.strip()).strip() if pending else part.strip()
+            # Full-width punctuation is never followed by a space in the source.
+            glue = "" if pending.endswith(("；", "。", "！", "？")) else " "
+            part = (pending + glue + part.strip()).strip() if pending else part.strip()
             pending = ""
-            if _ABBREVIATION_END_RE.search(part):
+            # "e.g." does not end a sentence, nor does a ";" inside brackets ("(English: …;
+            # Chinese: …)").
+            if _ABBREVIATION_END_RE.search(part) or _unclosed(part):
                 pending = part
                 continue
             if part and re.search(r"\w", part):
@@ -68,6 +74,11 @@ def split_sentences(text: str) -> list[str]:
         if pending:
             sentences.append(pending)
     return sentences
+
+
+def _unclosed(text: str) -> bool:
+    opened = sum(text.count(c) for c in _OPEN_BRACKETS)
+    return opened > sum(text.count(c) for c in _CLOSE_BRACKETS)
 
 
 def strip_markdown(text: str) -> str:

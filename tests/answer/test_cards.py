@@ -3,6 +3,7 @@ verifier catching a card sentence that its cited section does not support."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from assistant.corpus.documents import CorpusError, load_corpus
 from assistant.index.cache import CachedEmbedder, local_cache
 from assistant.index.embeddings import make_embedder
 from assistant.settings import Settings
+from assistant.text.tokenize import normalise
 from tests.conftest import FIXTURE_CORPUS, PROJECT_ROOT
 
 
@@ -72,6 +74,21 @@ def test_the_verifier_names_an_unsupported_sentence_and_a_stale_review(tmp_path:
     assert not any("changed since" in p for p in verify_cards(reloaded, corpus, None))
 
 
+def test_the_verifier_rejects_a_card_sentence_that_leans_on_the_question(tmp_path: Path) -> None:
+    # The short answer is shown on its own: "It depends…" has no subject there.
+    leaning = _card(
+        answer={
+            "en": [{"text": "It depends: use strong passwords.", "cites": ["checklist-2025/4"]}],
+            "zh-Hant": [{"text": "該做法視乎情況：使用強密碼。", "cites": ["checklist-2025/4"]}],
+        }
+    )
+    problems = verify_cards(
+        load_cards(_folder(tmp_path, [leaning])), load_corpus(FIXTURE_CORPUS), None
+    )
+    leans = [p for p in problems if "reference to the sentence before it" in p]
+    assert len(leans) == 2 and "It depends" in leans[0] and "passwords-for-ai-tools" in leans[0]
+
+
 def test_matching_needs_the_threshold_and_a_retrieved_cited_section(tmp_path: Path) -> None:
     cards = load_cards(_folder(tmp_path, [_card()]))
     vectors = np.eye(6, 8, dtype=np.float32)  # one unit vector per ask
@@ -101,6 +118,20 @@ def test_the_bundled_cards_load_and_cite_sections_of_the_corpus() -> None:
 
 
 @pytest.mark.slow
+def test_no_card_is_asked_in_the_words_of_an_eval_question() -> None:
+    # Cards are topics written from the guidance: an ask that copies a question of a set would
+    # score that question with its own answer.
+    cards = load_cards(PROJECT_ROOT / "corpus")
+    asks = {normalise(a).strip(" ?？"): c.id for c in cards for a in c.asks}
+    copied = []
+    for path in sorted((PROJECT_ROOT / "evals").glob("*.jsonl")):
+        for line in path.read_text("utf-8").splitlines():
+            question = normalise(json.loads(line).get("question", "")).strip(" ?？")
+            if question in asks:
+                copied.append((path.name, question, asks[question]))
+    assert copied == []
+
+
 def test_the_shipped_cards_are_supported_by_their_sections_and_reviewed(tmp_path: Path) -> None:
     """What `assistant corpus check` holds the cards to: a card sentence its sections do not
     support, or a cited section edited since the card was reviewed, fails the build."""

@@ -21,6 +21,7 @@ from assistant.retrieval.scope import (
     FEATURES,
     RefusalModel,
     features,
+    framing_topic,
     model_for,
 )
 
@@ -145,6 +146,47 @@ def test_in_scope_compares_with_the_threshold_inclusively() -> None:
     assert _flat(0.0, threshold=0.5).in_scope(_result())
     assert not _flat(0.0, threshold=0.5001).in_scope(_result())
     assert _flat(3.0).in_scope(_result()) and not _flat(-3.0).in_scope(_result())
+
+
+def _asked(query: str, form: str) -> RetrievalResult:
+    """A result for ``query`` whose one concept hit is the uncovered ``form`` where it occurs."""
+    gdpr = Concept("out-gdpr", "topic", False, {}, (form,), ())
+    start = query.lower().index(form.lower())
+    result = _result()
+    result.query = query
+    result.concepts = [ConceptHit(gdpr, form.lower(), start, start + len(form), form)]
+    return result
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "under gdpr do we need a dpia before launching an ai chatbot",
+        "GDPR 嘅 DPIA 幾時一定要做",
+        "According to the GDPR, is consent needed?",
+        "根據GDPR，使唔使委任DPO",
+        "EU GDPR fines for AI?",
+    ],
+)
+def test_a_question_asked_under_an_uncovered_law_is_declined(query: str) -> None:
+    result = _asked(query, "GDPR")
+    assert framing_topic(result) == "GDPR"
+    assert not _flat(5.0).in_scope(result)  # however strong the rest of the evidence
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "用客人資料train AI係咪要攞同意？GDPR嗰邊係咪都一樣",
+        "can we train our model on customer data, and is it the same under gdpr",
+        # Only the question's own line counts: an earlier turn is not what is asked now.
+        "and what about consent?\nunder gdpr do we need a dpia",
+    ],
+)
+def test_a_question_that_names_an_uncovered_law_later_is_not_framed_by_it(query: str) -> None:
+    result = _asked(query, "GDPR")
+    assert framing_topic(result) is None
+    assert _flat(5.0).in_scope(result)
 
 
 def test_as_dict_from_dict_round_trip() -> None:

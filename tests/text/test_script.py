@@ -13,6 +13,18 @@ def test_sentences_split_in_both_scripts_and_keep_abbreviations() -> None:
     ]
 
 
+def test_a_semicolon_inside_brackets_does_not_end_the_sentence() -> None:
+    text = "新聞稿（英文：https://a.example/x ；中文：https://a.example/y ）。下一句。"
+    assert split_sentences(text) == [
+        "新聞稿（英文：https://a.example/x ；中文：https://a.example/y ）。",
+        "下一句。",
+    ]
+    assert split_sentences("A statement (English: x; Chinese: y). Next one.") == [
+        "A statement (English: x; Chinese: y).",
+        "Next one.",
+    ]
+
+
 def test_language_detection_handles_cantonese_mixed_with_english() -> None:
     assert detect_lang("我哋公司用ChatGPT，staff可唔可以input客戶資料？") == "zh-Hant"
     assert detect_lang("Can staff use ChatGPT for drafting?") == "en"
