@@ -132,9 +132,12 @@ class Assistant:
         if not draft.clauses():
             return None
         # A clause found only by searching is drafted only for a question the guidance covers:
-        # "write me a VBA macro" must not get a policy clause.
+        # "write me a VBA macro" must not get a policy clause. Nor is one whose keywords matched
+        # inside a request about something the guidance names as outside it (「幫我寫個 Python
+        # script 自動 summarise 啲 email」 matches "summarise", a permitted use).
         routed_by_keywords = draft.route is not None and draft.route.method == "keywords"
-        if not routed_by_keywords and not self.answerer.refusal.in_scope(result):
+        covered = self.answerer.refusal.in_scope(result)
+        if not covered and (not routed_by_keywords or result.concepts_out):
             return None
         answer = _draft_answer(question, lang, draft, result, self.retriever.section)
         answer.question_rule = classify(searched).rule
@@ -234,7 +237,9 @@ def _draft_answer(
     marks = "".join(f"[{c.number}]" for c in citations)
     sources = "\n".join(c.source_line(lang) for c in citations)
     text = (
-        f"{m['draft_lead'].format(label=clause.heading)}\n\n{clause.text} {marks}\n\n"
+        # The clause itself is the answer, so it starts on the first line, after its label.
+        f"{m['draft_lead'].format(label=clause.heading)}{' ' if lang == 'en' else ''}"
+        f"{clause.text} {marks}\n\n"
         f"{m['draft_more']}\n\n{m['sources']}:\n{sources}"
     )
     answer = Answer(

@@ -4,6 +4,7 @@ from assistant.answer.model import AI_SECURITY_HOTLINE, PCPD_ENQUIRY_LINE
 from assistant.pipeline import Assistant
 from assistant.retrieval.conversation import is_follow_up, retrieval_query
 from assistant.safety.validation import QuestionError
+from assistant.settings import Settings
 
 
 def test_english_question_gets_cited_sentences_from_the_section(
@@ -142,3 +143,46 @@ def test_history_turns_come_back_redacted_and_may_exceed_the_limit_by_their_labe
     assert validate_history([turn], 4000) == [turn.strip()]
     with pytest.raises(QuestionError, match="limit is 4,000"):
         validate_history(["passwords " * 401], 4000)
+
+
+@pytest.fixture(scope="module")
+def shipped(real_settings: Settings) -> Assistant:
+    return Assistant(real_settings)
+
+
+@pytest.mark.parametrize(
+    ("request_text", "item", "label"),
+    [
+        (
+            "clause that staff keep their ai account logins to themselves and use two step "
+            "verification",
+            "credentials",
+            "Draft clause (",
+        ),
+        (
+            "幫我寫一條關於員工唔可以將客戶資料輸入公開AI工具嘅條款",
+            "prohibited_input",
+            "條款草擬（",
+        ),
+        ("寫個 clause 講 AI 出嘅嘢一定要有人 double check 先可以用", "accuracy", "條款草擬（"),
+    ],
+)
+def test_a_draft_request_in_the_chat_gets_the_clause_on_its_first_line(
+    shipped: Assistant, request_text: str, item: str, label: str
+) -> None:
+    answer = shipped.ask(request_text)
+    assert answer.draft is not None and answer.answer_type == "draft"
+    assert answer.plan_rule == f"the drafter's clause for {item}"
+    first = answer.text.split("\n")[0]
+    clause = answer.sentences[0][0]
+    # The clause itself answers, so it starts on the first line after its label.
+    assert first.startswith(label) and clause[:20] in first, first
+
+
+def test_a_request_for_something_the_guidance_does_not_cover_gets_no_clause(
+    shipped: Assistant,
+) -> None:
+    # "summarise" is a permitted use, but a script is IT help, which the guidance names as
+    # outside it: declined, not answered with a policy clause.
+    answer = shipped.ask("幫我寫個 Python script 自動 summarise 啲 email")
+    assert answer.refused and answer.draft is None

@@ -45,6 +45,10 @@ _DRAFT = _rx(
     r"草擬|起草|擬備|擬定|擬一|寫一(?:段|條|份|個|篇|句)|寫(?:段|條|份|個|篇)(?:[^，。？]{0,12})(?:條款|政策|提醒|通知|聲明|指引|電郵|範本)",
     r"範本|寫返?(?:一)?(?:段|條)|撰寫|寫幾句|寫(?:一)?封",
     r"^\s*(?:a )?(?:template|sample|boilerplate|wording) (?:for|of)\b",
+    # A request typed as its subject: "clause that staff must never…", 「寫個 clause 講…」
+    r"^\s*(?:a |an |one )?(?:short )?(?:policy )?(?:clause|provision)s?\b",
+    r"寫(?:個|段|條|份|篇|封)\s*(?:clause|policy|reminder|notice|email|memo|guideline|template|"
+    r"announcement|message|broadcast|whatsapp)",
 )
 _COMPARISON = _rx(
     r"\bvs\.?\b",
@@ -98,6 +102,9 @@ _LIST = _rx(
     r"\bname (?:the|all)\b",
     r"\bwhat (?:does|do) (?:the )?[\w\s'-]{0,40}\b(?:cover|include|contain|list)\b",
     r"\bwhat (?:things|items|points|areas|topics) (?:does|do|should|must)\b",
+    # "what main sections does pcpd say it needs", "what governance stuff does pcpd say…"
+    r"\bwhat (?:\w+ )?(?:sections|elements|parts|areas|things|stuff|points|items|topics|"
+    r"considerations|steps|measures|principles)\b.{0,40}\b(?:say|says|need|needs|have|cover|include)\b",
     r"\bwhat (?:should|must|does|do)\b.{0,60}\b(?:include|cover|contain)\b",
     r"\ball (?:the )?(?:\d+|seven|six|five|four|three|ten|nine) \w+",
     r"\b(?:the )?(?:\d+|seven|six|five|four|three|ten|nine|two) (?:principles|areas|tips|steps|parts|"
@@ -106,6 +113,9 @@ _LIST = _rx(
     r"有(?:咩|乜|什麼|甚麼)(?:責任|義務|要求|原則|範疇|貼士|步驟|部分|價值|要素|重點)",
     r"(?:包括|涵蓋|包含|覆蓋|講)(?:咗)?(?:啲)?(?:咩|乜|什麼|甚麼|哪些|邊啲|邊幾)",
     r"列出|逐一|一一|全部(?:原則|範疇|貼士|步驟)",
+    r"係邊幾(?:種|個|項|樣|條)|(?:新增|包括|規定)(?:了)?哪些|順序係點",
+    r"(?:[兩二三四五六七八九十]|\d+)(?:樣|種)(?:嘢|東西)?(?:係|是)(?:咩|乜|什麼|甚麼)",
+    r"包(?:啲|埋)?(?:咩|乜)(?:嘢)?\s*(?:element|part|section|item)",
     r"(?:七|六|五|四|三|十|九|兩|\d+)(?:大|個|項|條)?(?:原則|範疇|貼士|步驟|部分|價值|考慮|範圍|要素|元素|建議)(?:係|是|有)?(?:咩|乜|什麼|甚麼|邊|哪)",
     r"(?:原則|範疇|貼士|步驟|部分|價值|要素)(?:係|是|有)(?:咩|乜|什麼|甚麼|邊幾|哪些|邊啲)",
     r"有(?:咩|乜|什麼|甚麼)(?:原則|範疇|貼士|步驟|部分|價值|要素|重點)",
@@ -118,6 +128,12 @@ _PERMISSION = _rx(
     r"are (?:we|they|staff|employees) (?:required|obliged|supposed)|is (?:it|there) (?:a )?(?:must|requirement|required)|"
     r"does (?:the|our|a|an|my)?\s*[\w\s]{0,30}(?:need|have) to|do we have to|would it be (?:ok|okay|fine|a problem))\b",
     r"\b(?:ok|okay|allowed|fine|legal|permitted)\s*(?:or not|\?|$)",
+    # "ok to give the vendor admin access…", "…can a policy do that?", "…do we have to"
+    r"^\s*(?:is it )?(?:ok|okay|fine|alright) (?:to|if)\b",
+    r"\bcan (?:a|an|the|this|that|our|my) [\w\s-]{0,25}\bdo (?:that|this|it)\b",
+    r"\bdo (?:we|i|they) (?:really |actually |still )?(?:need|have) to\b",
+    r"\bright\s*\?+\s*$",
+    r"真係要|係咪真係|係咪一定要",
     r"\bam i allowed\b|\bare we allowed\b|\bis it allowed\b|\bcan (?:i|we|staff|employees|they|hr|sales|interns?|you|u|our|the)\b",
     r"可唔可以|得唔得|得不得|使唔使|駛唔駛|可否|能否|可不可以|能不能|可以(?:嗎|唔|不)|係咪可以|是否(?:可以|獲准|允許|需要|必須|應該|容許)|"
     r"(?:ok|OK|Ok)唔(?:ok|OK|Ok)|要唔要|需唔需要|需要唔需要|應唔應該|應不應該|會唔會有問題|有冇問題|有沒有問題|准唔准|准不准|"
