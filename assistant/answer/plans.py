@@ -75,8 +75,10 @@ _DATA_KINDS = ("data",)
 _HEARSAY = {"press": 0.03, "secondary": 0.04}
 # What a question is about when it reports something that happened ("our intern pasted… what
 # now") or asks about a use of data ("can we train…"): an event such as an incident, a purpose
-# such as training. The guidance's answer is in that concept's own section.
-_SUBJECT_KINDS = {"situation": ("event", "purpose"), "permission": ("purpose",)}
+# such as training, or for a permission question a control ("one login for the whole team" is
+# about credentials). The guidance's answer is in that concept's own section. Controls for
+# situations were tried on everyday-dev and changed nothing.
+_SUBJECT_KINDS = {"situation": ("event", "purpose"), "permission": ("purpose", "control")}
 
 
 @dataclass
@@ -304,6 +306,8 @@ class Planner:
             for run in runs:
                 if len(run.items) < least:
                     continue
+                if plan.answer_type == "howto" and not _steps(run):
+                    continue  # a timeline of press reports is no answer to "how do we…"
                 # A section can hold several lists (the seven procurement steps, then the nine
                 # governance considerations): the one whose lines answer the question is shown.
                 fit = max((relevance.get(t, 0.0) for t in (run.intro, *run.items)), default=0.0)
@@ -453,6 +457,20 @@ def bullet_runs(section: Section) -> list[BulletRun]:
             sentences = split_sentences(strip_markdown(line))
             before = sentences[-1] if sentences else ""
     return runs
+
+
+_STEPS_RE = re.compile(
+    r"\b(?:steps?|stages?|measures?|tips?|actions?|ways?|phases?)\b|步驟|階段|措施|貼士",
+    re.IGNORECASE,
+)
+
+
+def _steps(run: BulletRun) -> bool:
+    """Does a list read as steps to take: introduced as steps, stages or measures, or made mostly
+    of instructions ("should…", 「建議…」)?"""
+    if _STEPS_RE.search(run.intro):
+        return True
+    return sum(bool(_NORMATIVE_RE.search(i)) for i in run.items) * 2 > len(run.items)
 
 
 def bullet_items(section: Section) -> list[str]:

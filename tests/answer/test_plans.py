@@ -88,3 +88,14 @@ def test_a_reply_with_a_short_answer_never_repeats_a_sentence(
     texts = [b["text"] for b in answer.blocks]
     for i, a in enumerate(texts):
         assert not any(same_statement(a, b) for b in texts[i + 1 :]), (a, answer.text)
+
+
+def test_a_how_to_question_is_not_answered_with_a_timeline_of_press_reports(
+    shipped: Assistant,
+) -> None:
+    # The section that holds the deepfake toolkit also lists 16 dated press reports: a list, but
+    # not steps, so the reply leads with what the toolkit recommends instead of numbering them.
+    answer = shipped.ask("學校點樣防止學生啲相俾人拎去整deepfake？")
+    assert answer.answer_type == "howto"
+    assert not [b for b in answer.blocks if b["kind"] == "item"], answer.text
+    assert "學校" in answer.text.split("\n")[0]
