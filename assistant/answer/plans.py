@@ -75,10 +75,10 @@ _DATA_KINDS = ("data",)
 _HEARSAY = {"press": 0.03, "secondary": 0.04}
 # What a question is about when it reports something that happened ("our intern pasted… what
 # now") or asks about a use of data ("can we train…"): an event such as an incident, a purpose
-# such as training, or for a permission question a control ("one login for the whole team" is
-# about credentials). The guidance's answer is in that concept's own section. Controls for
-# situations were tried on everyday-dev and changed nothing.
-_SUBJECT_KINDS = {"situation": ("event", "purpose"), "permission": ("purpose", "control")}
+# such as training. The guidance's answer is in that concept's own section. Controls were tried
+# too (everyday-dev +1 lead): generic ones such as "AI tools" then took over the lead of
+# questions about something else (「員工可以用邊啲裝置…」 led with the permitted-tools line).
+_SUBJECT_KINDS = {"situation": ("event", "purpose"), "permission": ("purpose",)}
 
 
 @dataclass
