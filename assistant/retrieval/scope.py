@@ -111,8 +111,9 @@ _FRAME_BEFORE = re.compile(
 
 
 def framing_topic(result: RetrievalResult) -> str | None:
-    """The uncovered law, scheme or topic a question is asked under or opens with ("under GDPR do
-    we need a DPIA…", 「強積金可唔可以…」), as typed, or None. Such a question is about that law,
+    """The uncovered law, scheme or topic a question is about, as typed, or None: one it is asked
+    under or opens with ("under GDPR do we need a DPIA…", 「強積金可唔可以…」), or one it names
+    beside nothing the guidance covers but an AI product. Such a question is about that topic,
     even when it names things the guidance covers (a DPIA, consent), so it is declined however
     good the evidence for those words; a question that names it later ("…? and is GDPR the same")
     is answered for its covered part, with a note that the rest is not covered."""
@@ -121,6 +122,16 @@ def framing_topic(result: RetrievalResult) -> str | None:
         framed = hit.start < len(folded) and _FRAME_BEFORE.search(folded[: hit.start])
         if not hit.concept.in_scope and framed:
             return hit.typed or hit.matched
+    # A question that names something the guidance leaves out and nothing it covers, except
+    # perhaps an AI product ("which country stores ChatGPT Enterprise data", "Copilot vs Gemini
+    # for Excel formulas", "MPF for 35k a month"), is about what it leaves out: a tool's name is
+    # all it shares with the guidance. (On gold and everyday-dev: 72 such questions, every one
+    # out of scope.)
+    covered = {h.concept.kind for h in result.concepts if h.concept.in_scope}
+    if covered <= {"tool"}:
+        for hit in result.concepts:
+            if not hit.concept.in_scope:
+                return hit.typed or hit.matched
     return None
 
 

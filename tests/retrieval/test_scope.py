@@ -185,8 +185,21 @@ def test_a_question_asked_under_an_uncovered_law_is_declined(query: str) -> None
 )
 def test_a_question_that_names_an_uncovered_law_later_is_not_framed_by_it(query: str) -> None:
     result = _asked(query, "GDPR")
+    covered = Concept("customer-data", "data", True, {}, ("customer data",), ("pdpo-dpps/dpp3",))
+    result.concepts.append(ConceptHit(covered, "customer data", 0, 1))
     assert framing_topic(result) is None
     assert _flat(5.0).in_scope(result)
+
+
+def test_an_uncovered_topic_beside_only_an_ai_product_is_what_the_question_is_about() -> None:
+    query = "which country stores chatgpt enterprise data, and is that the cheapest plan"
+    result = _asked(query, "cheapest plan")
+    tool = Concept("tool-edition", "tool", True, {}, ("chatgpt enterprise",), ("checklist-2025/1",))
+    result.concepts.append(ConceptHit(tool, "chatgpt enterprise", 25, 43))
+    assert framing_topic(result) == "cheapest plan"
+    data = Concept("personal-data", "data", True, {}, ("data",), ("pdpo-dpps/dpp1",))
+    result.concepts.append(ConceptHit(data, "data", 44, 48))
+    assert framing_topic(result) is None  # it names personal data too: answered, with a note
 
 
 def test_as_dict_from_dict_round_trip() -> None:
