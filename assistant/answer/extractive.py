@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
+
 from assistant.answer.cards import DEFAULT_THRESHOLD as DEFAULT_CARD_THRESHOLD
 from assistant.answer.cards import CardIndex, CardMatch
 from assistant.answer.model import (
@@ -13,7 +15,7 @@ from assistant.answer.model import (
     Answer,
     Citation,
 )
-from assistant.answer.plans import Line, Plan, Planner, same_statement
+from assistant.answer.plans import Line, Plan, Planner, list_counts, same_statement
 from assistant.answer.question_type import QuestionType, classify
 from assistant.corpus.documents import Section
 from assistant.retrieval.hybrid import HybridRetriever, RetrievalResult
@@ -106,13 +108,7 @@ class ExtractiveAnswerer:
         subjects = [set(h.concept.sections) for h in result.concepts_of(SUBJECT_KINDS)]
         card = self.cards.match(focus, query_vector, result.section_ids[:5], subjects)
         if card is not None and kind.name == "list":
-            # A list question is answered by the whole list: a card leads only if it is about
-            # that list (it cites the list's section), else the list would come second.
-            listed = self.planner.plan(kind.name, result, focus, query_vector)
-            sections = {s.id for line in listed.items for s in line.sections}
-            sections |= {s.parent_id for line in listed.items for s in line.sections if s.parent_id}
-            if listed.items and not sections & set(card.card.cited):
-                card = None
+            card = self._card_for_list(card, result, focus, query_vector)
         said = [s.text for s in card.card.answer[result.lang]] if card is not None else []
         plan = self.planner.plan(kind.name, result, focus, query_vector, said)
         answer = self._render(question, result, plan, card)
@@ -121,6 +117,23 @@ class ExtractiveAnswerer:
         answer.question_rule = kind.rule
         answer.scope = self.refusal.contributions(result)
         return answer
+
+    def _card_for_list(
+        self, card: CardMatch, result: RetrievalResult, focus: str, query_vector: np.ndarray
+    ) -> CardMatch | None:
+        """A list question is answered by the whole list, so a card leads it only if the card
+        answers "which ones" too: it gives a count (「四種風險」, "nine elements"), the same as
+        the list's when it cites the list's section. Else the list leads and the card is left
+        out (it would push the list to second place, or contradict it)."""
+        listed = self.planner.plan("list", result, focus, query_vector)
+        if not listed.items:
+            return card
+        sections = {s.id for line in listed.items for s in line.sections}
+        sections |= {s.parent_id for line in listed.items for s in line.sections if s.parent_id}
+        counts = set().union(*(list_counts(x.text) for x in card.card.answer[result.lang]))
+        if sections & set(card.card.cited):
+            return card if str(len(listed.items)) in counts else None
+        return card if counts else None
 
     def _render(
         self, question: str, result: RetrievalResult, plan: Plan, card: CardMatch | None

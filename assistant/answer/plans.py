@@ -348,13 +348,13 @@ class Planner:
         """The sentence that gives the list's count ("The Guidance sets out seven ethical
         principles."): the one introducing it, else any in the section that is not an item."""
         count = str(len(run.items))
-        if run.intro and count in _numbers_of(run.intro):
+        if run.intro and count in numbers_in(run.intro):
             return Line(run.intro, [section])
         items = set(bullet_items(section))
         for sentence in split_sentences(strip_markdown(_non_bullet_text(section))):
             if sentence in items:
                 continue
-            if count in _numbers_of(sentence):
+            if count in numbers_in(sentence):
                 return Line(sentence, [section])
         return None
 
@@ -489,7 +489,8 @@ def _non_bullet_text(section: Section) -> str:
     return "\n".join(x for x in section.text.splitlines() if not x.strip().startswith(("- ", "* ")))
 
 
-def _numbers_of(sentence: str) -> set[str]:
+def numbers_in(sentence: str) -> set[str]:
+    """The counts a sentence states, as digits ("seven principles", 「四種」 -> {"7"}, {"4"})."""
     found = set(re.findall(r"\d+", sentence))
     lowered = sentence.lower()
     for word, digit in _NUMBER_WORDS.items():
@@ -498,6 +499,24 @@ def _numbers_of(sentence: str) -> set[str]:
         ):
             found.add(digit)
     return found
+
+
+_LIST_COUNT_RE = re.compile(
+    r"\b(\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:areas|principles|risks|elements|steps|stages|tips|considerations|values|measures|parts|"
+    r"aspects|rights|factors|items|points|categories|exemptions|concerns|groups|types)\b"
+    r"|([兩二三四五六七八九十]|\d{1,2})(?:個|項|種|大|條|點|部分|階段|步|招|範疇|方面)",
+    re.IGNORECASE,
+)
+
+
+def list_counts(sentence: str) -> set[str]:
+    """The sizes of lists a sentence announces ("four risks", 「九項管治考慮」), as digits."""
+    out = set()
+    for match in _LIST_COUNT_RE.finditer(sentence):
+        raw = (match.group(1) or match.group(2) or "").lower()
+        out.add(_NUMBER_WORDS.get(raw, raw))
+    return out
 
 
 def _count_in(question: str) -> int | None:

@@ -99,6 +99,8 @@ _LIST = _rx(
     r"\blist (?:the|all|of|out)?\b",
     r"^\s*list\b",
     r"\bwhich are the\b",
+    r"\bwhich (?:\w+ )?(?:elements|areas|principles|steps|stages|tips|considerations|values|measures|"
+    r"aspects|rights|factors|risks)\b",
     r"\bname (?:the|all)\b",
     r"\bwhat (?:does|do) (?:the )?[\w\s'-]{0,40}\b(?:cover|include|contain|list)\b",
     r"\bwhat (?:things|items|points|areas|topics) (?:does|do|should|must)\b",

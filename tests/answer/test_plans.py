@@ -99,3 +99,23 @@ def test_a_how_to_question_is_not_answered_with_a_timeline_of_press_reports(
     assert answer.answer_type == "howto"
     assert not [b for b in answer.blocks if b["kind"] == "item"], answer.text
     assert "學校" in answer.text.split("\n")[0]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "which elements should our ai strategy have according to the model framework",
+        "AI策略要包括邊啲元素",
+    ],
+)
+def test_a_card_that_does_not_say_which_ones_gives_way_to_the_list(
+    shipped: Assistant, question: str
+) -> None:
+    # The AI-strategy card says what a strategy shows, not its nine elements: the whole list
+    # leads instead, after the sentence that counts it.
+    answer = shipped.ask(question)
+    assert answer.answer_type == "list"
+    assert answer.card is None or "nine" in answer.text.split("\n")[0]
+    items = [b for b in answer.blocks if b["kind"] == "item"]
+    assert len(items) == 9
+    assert any(w in answer.text.split("\n")[0] for w in ("nine", "九"))
