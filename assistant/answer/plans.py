@@ -194,7 +194,7 @@ class Planner:
         if above and plan.lead:
             # The card already says it: a lead sentence restating a card sentence is dropped
             # (list items stay, a list is only whole with all of them).
-            kept = [x for x in plan.lead if not any(same_statement(x.text, a) for a in above)]
+            kept = [x for x in plan.lead if not any(_said_in(x.text, a) for a in above)]
             if len(kept) < len(plan.lead):
                 plan.lead = kept
                 plan.rule += " (less what the card says)"
@@ -533,6 +533,15 @@ def _overlap(terms: set[str], sentence: str) -> float:
         return 0.0
     folded = normalise(sentence)
     return sum(1 for t in terms if t in folded) / len(terms)
+
+
+def _said_in(line: str, sentence: str) -> bool:
+    """Does ``sentence`` say everything ``line`` says (the same, or more: a card's "describes
+    seven steps, starting with…" says the count line "describes seven steps")?"""
+    if same_statement(line, sentence):
+        return True
+    terms = content_terms(line)
+    return bool(terms) and len(terms & content_terms(sentence)) >= 0.9 * len(terms)
 
 
 def same_statement(a: str, b: str) -> bool:
