@@ -61,8 +61,10 @@ _COMPARISON = _rx(
     r"\bsame as\b",
     r"\bor\b.{0,40}\bwhich (?:one|is)\b",
     r"\bwhich is (?:better|stricter|safer)\b",
+    r"\bwhich (?:[\w-]+ ){0,3}(?:fits|suits) (?:us|me|our \w+) (?:better|best)\b",
     r"\bcontrast",
     r"分別|區別|差別|差異|比較|相比|對比|有乜唔同|有咩唔同|有何不同|有什麼不同|唔同之處|不同之處",
+    r"有(?:咩|乜|何|什麼|甚麼)關係",
     r"同[^，。？]{1,30}(?:一唔一樣|係咪一樣|一樣嗎|一樣唔一樣|有咩分別)",
     r"邊(?:個|樣)[^，。？]{0,8}(?:高|低|好|安全|嚴|大|細|多|少)(?:啲|些)",
 )
@@ -161,6 +163,7 @@ _FACT = _rx(
     r"\b(?:when|who|whom|whose|how many|how much|how long|which year|what year|what date|where|what percentage|"
     r"what number|what is the number|what's the number|phone number|hotline)\b",
     r"幾時|何時|邊個|邊位|誰|幾多|多少|邊年|哪一年|哪年|幾耐|幾長|邊度|哪裡|幾號|電話|熱線|百分之|幾成",
+    r"電郵地址|郵寄地址|網址|傳真|\b(?:e-?mail|postal) address\b|\bwebsite address\b",
 )
 
 ORDER = (

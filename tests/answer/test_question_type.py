@@ -59,6 +59,12 @@ def test_accuracy_on_each_split(split: str, floor: float) -> None:
         ("starting our ai policy from scratch, what sections does pcpd say it needs", "list"),
         ("ok to give the vendor admin access to live customer data", "permission"),
         ("we want interns blocked from gen ai. can a policy do that?", "permission"),
+        (
+            "we only buy ai, which guidance fits us better, the 2021 one or the 2024 one",
+            "comparison",
+        ),
+        ("私隱條例同模範框架有咩關係", "comparison"),
+        ("公署嘅電郵地址係咩", "fact"),
         ("our intern pasted a client list into chatgpt what now", "situation"),
         ("同事上載咗客人資料落AI，點算", "situation"),
     ],
