@@ -186,3 +186,19 @@ def test_a_request_for_something_the_guidance_does_not_cover_gets_no_clause(
     # outside it: declined, not answered with a policy clause.
     answer = shipped.ask("幫我寫個 Python script 自動 summarise 啲 email")
     assert answer.refused and answer.draft is None
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("under gdpr do we need a dpia before launching an ai chatbot for eu users", "gdpr"),
+        ("《僱傭條例》准唔准公司扣員工人工", "僱傭條例"),
+    ],
+)
+def test_a_question_about_an_uncovered_law_is_declined_naming_it(
+    shipped: Assistant, question: str, named: str
+) -> None:
+    answer = shipped.ask(question)
+    assert answer.refused and answer.citations == []
+    assert named in answer.text.split("\n")[0]
+    assert "2827 2827" in answer.text

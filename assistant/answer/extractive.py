@@ -53,21 +53,26 @@ class ExtractiveAnswerer:
             snapshot.cards, snapshot.card_vectors, card_threshold, snapshot.card_ask_terms
         )
 
-    def refusal_text(self, lang: str) -> str:
+    def refusal_text(self, lang: str, topic: str | None = None) -> str:
+        """``topic``: what the guidance does not cover, as the user typed it ("GDPR"), when the
+        question is declined for being about it; else the text says "this question"."""
         titles: dict[str, str] = {}
         for section in self.retriever.snapshot.sections:
             if section.lang == lang or section.doc_id not in titles:
                 titles[section.doc_id] = section.document.label
         bullet = "\n".join(f"- {t}" for t in titles.values())
+        what = topic or MESSAGES[lang]["this_question"]
         return MESSAGES[lang]["refusal"].format(
-            docs=bullet, enquiry=PCPD_ENQUIRY_LINE, hotline=AI_SECURITY_HOTLINE
+            topic=what, docs=bullet, enquiry=PCPD_ENQUIRY_LINE, hotline=AI_SECURITY_HOTLINE
         )
 
-    def decline(self, question: str, result: RetrievalResult, reason: str) -> Answer:
+    def decline(
+        self, question: str, result: RetrievalResult, reason: str, topic: str | None = None
+    ) -> Answer:
         return Answer(
             question,
             result.lang,
-            self.refusal_text(result.lang),
+            self.refusal_text(result.lang, topic),
             True,
             retrieval=result,
             in_scope_probability=self.refusal.probability(result),
@@ -85,6 +90,10 @@ class ExtractiveAnswerer:
     ) -> Answer:
         """``focus`` is the user's own words when ``result`` was retrieved with added context."""
         probability = self.refusal.probability(result)
+        topic = framing_topic(result)
+        if topic is not None:
+            reason = f"asked under or about {topic}, which the guidance does not cover"
+            return self.decline(question, result, reason, topic)
         if not result.hits or probability < self.refusal.threshold:
             reason = (
                 "no section matched"
@@ -92,11 +101,11 @@ class ExtractiveAnswerer:
                 else f"weak evidence: in-scope probability {probability:.2f} < {self.refusal.threshold:.2f} "
                 f"(dense {result.dense_top:.3f}, bm25 {result.bm25_top:.2f}, coverage {result.coverage:.2f})"
             )
-            return self.decline(question, result, reason)
-        topic = framing_topic(result)
-        if topic is not None:
-            reason = f"asked under or about {topic}, which the guidance does not cover"
-            return self.decline(question, result, reason)
+            # Named when the question names something the guidance leaves out ("GDPR fines").
+            named = next(
+                (h.typed or h.matched for h in result.concepts if not h.concept.in_scope), None
+            )
+            return self.decline(question, result, reason, named)
         focus = focus or question
         kind = question_type or classify(focus)
         query_vector = result.query_vector

@@ -32,8 +32,9 @@ MESSAGES = {
         "official": "official text",
         "replaces_digest": "official text, replacing the digest",
         "edition": "edition",
+        "this_question": "this question",
         "refusal": (
-            "The PCPD guidance I draw on does not cover this question, so I will not guess: "
+            "The PCPD guidance I draw on does not cover {topic}, so I will not guess: "
             "call the PCPD enquiry line on {enquiry} (AI security questions from organisations: "
             "the AI Security hotline, {hotline}).\n\nI can answer questions about:\n{docs}"
         ),
@@ -51,8 +52,9 @@ MESSAGES = {
         "official": "官方文本",
         "replaces_digest": "官方文本（取代摘要）",
         "edition": "版本",
+        "this_question": "這個問題",
         "refusal": (
-            "本助理所依據的私隱專員公署指引沒有涵蓋這個問題，因此不作猜測：請致電公署查詢熱線 {enquiry}"
+            "本助理所依據的私隱專員公署指引沒有涵蓋{topic}，因此不作猜測：請致電公署查詢熱線 {enquiry}"
             "（機構的AI安全查詢：「AI安全」熱線 {hotline}）。\n\n本助理可解答以下文件的相關問題：\n{docs}"
         ),
     },

@@ -114,6 +114,11 @@ def test_refusal_text_in_chinese_lists_the_chinese_titles(fixture_assistant: Ass
     assert "{" not in text
 
 
+def test_a_decline_names_what_the_guidance_does_not_cover(fixture_assistant: Assistant) -> None:
+    assert "does not cover GDPR, so" in fixture_assistant.answerer.refusal_text("en", "GDPR")
+    assert "沒有涵蓋強積金，因此" in fixture_assistant.answerer.refusal_text("zh-Hant", "強積金")
+
+
 def test_no_hits_is_refused_with_the_refusal_text(fixture_assistant: Assistant) -> None:
     result = _result(fixture_assistant, "anything", [], lang="zh-Hant")
     answer = _answerer(fixture_assistant, ALWAYS_IN).answer("anything", result)
