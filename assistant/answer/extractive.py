@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 import numpy as np
@@ -25,6 +26,22 @@ from assistant.retrieval.scope import RefusalModel, framing_topic
 # matched card must cite one of the sections of each such concept found. Topics and purposes
 # were tried too (everyday-dev): they cost more correct cards than wrong ones.
 SUBJECT_KINDS = frozenset({"risk"})
+
+
+# A surface form that is a question rather than a name ("which stocks") is not quoted back.
+_NOT_A_NAME_RE = re.compile(
+    r"\b(?:which|what|how|who|when|can|should|is|are|do|does)\b|幾|點|邊|咩|乜|嗎|呢|點樣", re.I
+)
+
+
+def declined_topic(result: RetrievalResult) -> str | None:
+    """What a declined question names that the guidance does not cover, to be named in the reply
+    ("does not cover GDPR"): the topic it is asked under, else the first uncovered one it names,
+    as typed; None when there is none or it reads as a question rather than a name."""
+    topic = framing_topic(result) or next(
+        (h.typed or h.matched for h in result.concepts if not h.concept.in_scope), None
+    )
+    return topic if topic and not _NOT_A_NAME_RE.search(topic) else None
 
 
 class ExtractiveAnswerer:
@@ -93,7 +110,7 @@ class ExtractiveAnswerer:
         topic = framing_topic(result)
         if topic is not None:
             reason = f"asked under or about {topic}, which the guidance does not cover"
-            return self.decline(question, result, reason, topic)
+            return self.decline(question, result, reason, declined_topic(result))
         if not result.hits or probability < self.refusal.threshold:
             reason = (
                 "no section matched"
@@ -101,11 +118,7 @@ class ExtractiveAnswerer:
                 else f"weak evidence: in-scope probability {probability:.2f} < {self.refusal.threshold:.2f} "
                 f"(dense {result.dense_top:.3f}, bm25 {result.bm25_top:.2f}, coverage {result.coverage:.2f})"
             )
-            # Named when the question names something the guidance leaves out ("GDPR fines").
-            named = next(
-                (h.typed or h.matched for h in result.concepts if not h.concept.in_scope), None
-            )
-            return self.decline(question, result, reason, named)
+            return self.decline(question, result, reason, declined_topic(result))
         focus = focus or question
         kind = question_type or classify(focus)
         query_vector = result.query_vector
