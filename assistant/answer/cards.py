@@ -52,7 +52,7 @@ def verify_cards(cards: list[Card], corpus: Corpus, embedder: Embedder | None) -
     read on its own (see ``sentence_problems``), or a cited section changed since the card was
     reviewed."""
     problems: list[str] = []
-    passages = _Passages(embedder)
+    passages = SectionPassages(embedder)
     for card in cards:
         where = f"{card.path}: card {card.id}"
         for lang in LANGS:
@@ -90,8 +90,9 @@ def verify_cards(cards: list[Card], corpus: Corpus, embedder: Embedder | None) -
     return problems
 
 
-class _Passages:
-    """Section sentences and their embeddings, computed once per section for all the cards."""
+class SectionPassages:
+    """Section sentences and their embeddings, computed once per section for all the cards (and
+    for the eval, which checks a card sentence shown in a reply the way corpus check did)."""
 
     def __init__(self, embedder: Embedder | None) -> None:
         self.embedder = embedder

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.answer.cards import SectionPassages
 from assistant.answer.grounding import check_support, section_context
 from assistant.answer.llm.config import llm_configured
 from assistant.answer.plans import GAP_QUESTION_RE
@@ -131,6 +132,13 @@ def ours(assistant: Assistant) -> System:
     # Generated sentences restate rather than quote, so they are checked with embeddings as well
     # (quoted ones are verbatim and never reach the embedder).
     embedder = assistant.embedder if assistant.generator is not None else None
+    # A card sentence restates its sections too; it is checked as `assistant corpus check` checks
+    # it, with embeddings, which the shipped vectors hold for every card and section sentence.
+    card_passages = SectionPassages(
+        CachedEmbedder(
+            assistant.embedder, local_cache(assistant.settings.index_dir, assistant.embedder)
+        )
+    )
 
     def run(item: GoldItem) -> ItemResult:
         started = time.perf_counter()
@@ -140,11 +148,15 @@ def ours(assistant: Assistant) -> System:
         by_number = {c.number: c.section for c in answer.citations}
         cited = [(s, by_number[n]) for s, n in answer.sentences]
         sentences = [(s, section.text) for s, section in cited]
-        grounded = sum(
-            1
+        blocks = {str(b["text"]): b for b in answer.blocks or []}
+        grounded: int | None = sum(
+            _supported(s, section, blocks.get(s), by_number, embedder, card_passages)
             for s, section in cited
-            if check_support(s, section.text, embedder, context=section_context(section)).supported
         )
+        if answer.draft is not None:
+            # A drafted clause is the project's own template wording with placeholders, an
+            # instruction to staff rather than a claim about the guidance: not counted.
+            grounded = None
         body = answer.text.split("\n\n")
         lead_block = body[0] if body else ""
         return ItemResult(
@@ -167,6 +179,29 @@ def ours(assistant: Assistant) -> System:
         )
 
     return run
+
+
+def _supported(
+    sentence: str,
+    section: Any,
+    block: dict[str, Any] | None,
+    by_number: dict[int, Any],
+    embedder: Any,
+    card_passages: SectionPassages,
+) -> bool:
+    """Is one shown sentence backed by what it cites? A quote or generated sentence by its first
+    cited section; a card sentence by its cited sections (one, or two taken together); a note
+    about the digest by the digest's notes of its section (it is shown for "what does it not
+    cover" questions, labelled as such)."""
+    kind = (block or {}).get("kind")
+    if kind == "note":
+        return sentence in section.notes
+    if kind == "short":
+        sections = [by_number[n] for n in block.get("n", []) if n in by_number] or [section]
+        return card_passages.supported(sentence, sections)
+    return check_support(
+        sentence, section.text, embedder, context=section_context(section)
+    ).supported
 
 
 def lead_lines(text: str) -> str:

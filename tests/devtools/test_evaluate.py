@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import subprocess
 import sys
@@ -5,8 +6,19 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answer.cards import SectionPassages
 from assistant.corpus.documents import load_corpus
-from assistant.devtools.evaluate import GoldError, GoldItem, ItemResult, load_gold, run_eval, score
+from assistant.devtools.evaluate import (
+    GoldError,
+    GoldItem,
+    ItemResult,
+    _supported,
+    load_gold,
+    ours,
+    run_eval,
+    score,
+)
+from assistant.pipeline import Assistant
 from assistant.settings import Settings
 from tests.conftest import PROJECT_ROOT
 
@@ -218,3 +230,24 @@ def test_eval_command_prints_stable_json_keys_and_writes_a_report(
     text = report_path.read_text("utf-8")
     assert "| ours (hybrid) |" in text and "llama-index BM25Retriever" in text
     assert report_path.with_suffix(".png").stat().st_size > 10_000
+
+
+def test_grounding_checks_each_kind_of_shown_sentence_against_what_backs_it(
+    fixture_assistant: Assistant,
+) -> None:
+    # Notes about the digest are backed by the digest's notes, not by the section's text; a
+    # drafted clause (template wording) is not counted at all.
+    run = ours(fixture_assistant)
+    draft = run(
+        GoldItem("d", "en", "draft a clause that staff must use strong passwords", (), (), "policy")
+    )
+    assert draft.drafted and draft.grounded is None
+    quoted = fixture_assistant.retriever.snapshot.sections[0]
+    note = "This digest does not cover paragraph 9."
+    section = dataclasses.replace(quoted, notes=(note,))
+    passages = SectionPassages(None)
+    kinds = {"kind": "note", "n": [1]}
+    assert _supported(note, section, kinds, {1: section}, None, passages)
+    assert not _supported(
+        "A note the digest never made.", section, kinds, {1: section}, None, passages
+    )
