@@ -101,7 +101,10 @@ def test_the_gold_set_meets_its_specification() -> None:
 def test_grounding_gate_on_the_shipped_corpus(real_settings: Settings) -> None:
     """The quality bar of the product; a change that drops below it must not land."""
     report = run_eval(real_settings, GOLD, with_baselines=False)
-    assert report["grounding_rate"] >= 0.98
+    # Every shown sentence is checked against what backs it (a quote or card sentence against its
+    # sections, a digest note against the notes); it measured 1.000 on every set.
+    assert report["grounding_rate"] >= 0.995
+    assert report["noise_sentences"] == 0
     assert report["hit_at_5"] >= 0.93
     assert report["hit_at_1"] >= 0.74
     # Card answers cite every section their sentences rest on (e.g. the Checklist's "about" for
@@ -124,16 +127,18 @@ def test_everyday_and_heldout_floors_on_the_shipped_corpus(real_settings: Settin
     now and then moves an item that sits near a threshold."""
     everyday = run_eval(real_settings, EVERYDAY, with_baselines=False, split="test")
     assert everyday["items"] == 110
-    assert everyday["grounding_rate"] >= 0.95
+    assert everyday["grounding_rate"] >= 0.995
+    assert everyday["noise_sentences"] == 0
     assert everyday["hit_at_5"] >= 0.85
     assert everyday["hit_at_1"] >= 0.61
     assert everyday["false_refusal_rate"] <= 0.045
     assert everyday["refusal_recall"] >= 0.64
-    assert everyday["lead_accuracy"] >= 0.44
+    assert everyday["lead_accuracy"] >= 0.47
+    assert everyday["type_accuracy"] >= 0.6
     assert everyday["list_completeness"] >= 0.78
-    assert everyday["card_precision"] >= 0.86
+    assert everyday["card_precision"] >= 0.85
     heldout = run_eval(real_settings, HELDOUT, with_baselines=False)
-    assert heldout["grounding_rate"] >= 0.95
+    assert heldout["grounding_rate"] >= 0.995
     assert heldout["hit_at_5"] >= 0.88
     assert heldout["hit_at_1"] >= 0.6
     assert heldout["false_refusal_rate"] <= 0.05
